@@ -1,0 +1,1 @@
+//! A local Amazon Bedrock Runtime server (placeholder until the emulator lands).

@@ -1,0 +1,17 @@
+//! Native core of bedrock-cris: Amazon Bedrock Runtime through the AWS SDK for Rust.
+//!
+//! This file only registers things; each concern lives in its own module.
+
+use pyo3::prelude::*;
+
+pub mod convert;
+mod emulator;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    convert::register(m)?;
+    emulator::register(m)?;
+    Ok(())
+}
