@@ -1,0 +1,200 @@
+"""The boto3-shaped front door: ``client()``, ``Session`` and the client class.
+
+``import bedrock_cris as boto3`` gives scripts the same calls, results and
+errors as ``boto3.client("bedrock-runtime")``; the work is done by the native
+client (the AWS SDK for Rust).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+from bedrock_cris import _model, exceptions
+from bedrock_cris._native import NativeClient
+from bedrock_cris.config import Config
+
+__all__ = ["BedrockRuntime", "Session", "client", "setup_default_session"]
+
+SERVICE_NAME = "bedrock-runtime"
+
+
+class _ClientExceptions:
+    """``client.exceptions``: the modelled error classes and ``from_code``."""
+
+    ClientError = exceptions.ClientError
+
+    def __init__(self) -> None:
+        for name in _model.ERROR_SHAPES:
+            setattr(self, name, getattr(exceptions, name))
+
+    @staticmethod
+    def from_code(error_code: str) -> type[exceptions.ClientError]:
+        return exceptions.from_code(error_code)
+
+
+class ClientMeta:
+    """``client.meta``: what boto3 exposes about a client's configuration."""
+
+    def __init__(self, region_name: str, endpoint_url: str, config: Config) -> None:
+        self.region_name = region_name
+        self.endpoint_url = endpoint_url
+        self.config = config
+        self.partition = "aws"
+        self.service_name = SERVICE_NAME
+        self.method_to_api_mapping = dict(_model.OPERATIONS)
+
+    def __repr__(self) -> str:
+        return f"ClientMeta(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
+
+
+def _keyword_only(method_name: str, args: tuple[Any, ...]) -> None:
+    if args:
+        raise TypeError(f"{method_name}() only accepts keyword arguments.")
+
+
+class BedrockRuntime:
+    """A bedrock-runtime client, called exactly like boto3's."""
+
+    def __init__(self, native: NativeClient, meta: ClientMeta) -> None:
+        self._native = native
+        self.meta = meta
+        self.exceptions = _ClientExceptions()
+
+    def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Sends messages to a model and returns its complete answer (boto3's ``converse``)."""
+        _keyword_only("converse", args)
+        return self._native.converse(kwargs)
+
+    def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Sends a model-native request body (boto3's ``invoke_model``); ``body`` is a StreamingBody."""
+        _keyword_only("invoke_model", args)
+        return self._native.invoke_model(kwargs)
+
+    def can_paginate(self, operation_name: str) -> bool:
+        return operation_name in _model.PAGINATORS
+
+    def close(self) -> None:
+        """Accepted for boto3 compatibility; connections are released when the client is freed."""
+
+    def __enter__(self) -> BedrockRuntime:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<bedrock_cris.BedrockRuntime region_name={self.meta.region_name!r}>"
+
+
+def _default_endpoint(region: str) -> str:
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://bedrock-runtime.{region}.{suffix}"
+
+
+def _configured_endpoint() -> str | None:
+    for name in ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+class Session:
+    """boto3's ``Session``: credentials, region and profile shared by its clients."""
+
+    def __init__(
+        self,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        region_name: str | None = None,
+        botocore_session: Any = None,
+        profile_name: str | None = None,
+        aws_account_id: str | None = None,
+    ) -> None:
+        if botocore_session is not None:
+            raise TypeError("bedrock_cris.Session does not take a botocore_session")
+        self._access_key = aws_access_key_id
+        self._secret_key = aws_secret_access_key
+        self._session_token = aws_session_token
+        self._region_name = region_name
+        self._profile_name = profile_name
+        self._account_id = aws_account_id
+
+    @property
+    def region_name(self) -> str | None:
+        return self._region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+    @property
+    def profile_name(self) -> str:
+        return self._profile_name or os.environ.get("AWS_PROFILE") or "default"
+
+    def get_available_services(self) -> list[str]:
+        return [SERVICE_NAME]
+
+    def client(
+        self,
+        service_name: str,
+        region_name: str | None = None,
+        api_version: str | None = None,
+        use_ssl: bool | None = True,
+        verify: bool | str | None = None,
+        endpoint_url: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        config: Config | None = None,
+        aws_account_id: str | None = None,
+    ) -> BedrockRuntime:
+        """Creates a bedrock-runtime client (the only service this package serves)."""
+        if service_name != SERVICE_NAME:
+            raise exceptions.UnknownServiceError(
+                service_name=service_name, known_service_names=SERVICE_NAME
+            )
+        if config is not None and not isinstance(config, Config):
+            raise TypeError("config must be a bedrock_cris.config.Config")
+        if verify is False:
+            warnings.warn(
+                "bedrock_cris keeps TLS certificate verification on; verify=False is ignored. "
+                "Pass a CA bundle path (verify='/path/ca.pem') or set AWS_CA_BUNDLE instead.",
+                stacklevel=3,
+            )
+        config = config or Config()
+        access_key = aws_access_key_id if aws_access_key_id is not None else self._access_key
+        secret_key = aws_secret_access_key if aws_secret_access_key is not None else self._secret_key
+        token = aws_session_token if aws_session_token is not None else self._session_token
+        if (access_key is None) != (secret_key is None):
+            missing = "aws_secret_access_key" if secret_key is None else "aws_access_key_id"
+            raise exceptions.PartialCredentialsError(provider="explicit", cred_var=missing)
+        options: dict[str, Any] = {
+            "region_name": region_name or config.region_name or self._region_name,
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": access_key,
+            "aws_secret_access_key": secret_key,
+            "aws_session_token": token,
+            "profile_name": self._profile_name,
+            **config._native_options(),
+        }
+        native = NativeClient(options)
+        region = native.region_name
+        endpoint = endpoint_url or _configured_endpoint() or _default_endpoint(region)
+        return BedrockRuntime(native, ClientMeta(region, endpoint, config))
+
+
+DEFAULT_SESSION: Session | None = None
+
+
+def setup_default_session(**kwargs: Any) -> None:
+    """Sets the session module-level ``client()`` uses (boto3's function)."""
+    global DEFAULT_SESSION
+    DEFAULT_SESSION = Session(**kwargs)
+
+
+def client(*args: Any, **kwargs: Any) -> BedrockRuntime:
+    """``boto3.client``: a client from the default session."""
+    if DEFAULT_SESSION is None:
+        setup_default_session()
+    assert DEFAULT_SESSION is not None
+    return DEFAULT_SESSION.client(*args, **kwargs)

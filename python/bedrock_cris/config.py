@@ -1,0 +1,130 @@
+"""``Config``: botocore's client configuration object, for the options that
+apply to Bedrock Runtime.
+
+Options left unset take this package's defaults, which differ from botocore's
+on purpose (see the README, "Defaults"): a 10-minute read timeout instead of
+60 s, standard retries (5 attempts) instead of legacy, and no connection-pool
+cap instead of 10.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+__all__ = ["Config"]
+
+# botocore's Config options, in its order. Those marked as accepted but not
+# applied have no effect on this client (documented in the README).
+_OPTIONS: dict[str, Any] = {
+    "region_name": None,
+    "signature_version": None,
+    "user_agent": None,
+    "user_agent_extra": None,
+    "user_agent_appid": None,
+    "connect_timeout": None,
+    "read_timeout": None,
+    "parameter_validation": True,
+    "max_pool_connections": None,
+    "proxies": None,
+    "proxies_config": None,
+    "s3": None,
+    "retries": None,
+    "client_cert": None,
+    "inject_host_prefix": True,
+    "endpoint_discovery_enabled": None,
+    "use_dualstack_endpoint": None,
+    "use_fips_endpoint": None,
+    "ignore_configured_endpoint_urls": None,
+    "defaults_mode": None,
+    "tcp_keepalive": None,
+    "request_min_compression_size_bytes": None,
+    "disable_request_compression": None,
+    "client_context_params": None,
+    "sigv4a_signing_region_set": None,
+    "request_checksum_calculation": None,
+    "response_checksum_validation": None,
+    "account_id_endpoint_mode": None,
+    "auth_scheme_preference": None,
+}
+
+_RETRY_MODES = ("legacy", "standard", "adaptive")
+
+
+class Config:
+    """Client configuration, accepting botocore's ``Config`` arguments.
+
+    The ones that matter here: ``region_name``, ``connect_timeout``,
+    ``read_timeout`` (seconds), ``retries={"max_attempts": N, "mode": ...}``
+    (``max_attempts`` counts retries, ``total_max_attempts`` counts all
+    attempts, as in botocore) and ``max_pool_connections`` (accepted; this
+    client has no pool cap).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        names = list(_OPTIONS)
+        if len(args) > len(names):
+            raise TypeError(f"Takes at most {len(names)} arguments ({len(args)} given)")
+        user: dict[str, Any] = {}
+        for name, value in zip(names, args):
+            user[name] = value
+        for name, value in kwargs.items():
+            if name not in _OPTIONS:
+                raise TypeError(f"Got unexpected keyword argument '{name}'")
+            if name in user:
+                raise TypeError(f"Got multiple values for keyword argument '{name}'")
+            user[name] = value
+        self._user_provided_options = user
+        for name, default in _OPTIONS.items():
+            setattr(self, name, user.get(name, default))
+        self._validate_retries(self.retries)
+
+    @staticmethod
+    def _validate_retries(retries: Any) -> None:
+        if retries is None:
+            return
+        if not isinstance(retries, dict):
+            raise TypeError(f"retries must be a dict, not {type(retries).__name__}")
+        for key, value in retries.items():
+            if key not in ("max_attempts", "total_max_attempts", "mode"):
+                raise ValueError(
+                    f"Invalid value for parameter retries: unknown key {key!r}; valid keys "
+                    "are 'max_attempts', 'total_max_attempts' and 'mode'"
+                )
+            if key == "mode" and value not in _RETRY_MODES:
+                raise ValueError(
+                    f"Invalid value for parameter retries['mode']: {value!r}; "
+                    f"valid values are {', '.join(_RETRY_MODES)}"
+                )
+            if key != "mode" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValueError(
+                    f"Invalid value for parameter retries[{key!r}]: {value!r}; "
+                    "must be an integer >= 0"
+                )
+
+    def merge(self, other_config: Config) -> Config:
+        """A new Config: this one's options overridden by ``other_config``'s."""
+        merged = copy.copy(self._user_provided_options)
+        merged.update(other_config._user_provided_options)
+        return Config(**merged)
+
+    def _total_max_attempts(self) -> int | None:
+        retries = self.retries or {}
+        if "total_max_attempts" in retries:
+            return int(retries["total_max_attempts"])
+        if "max_attempts" in retries:
+            return int(retries["max_attempts"]) + 1
+        return None
+
+    def _native_options(self) -> dict[str, Any]:
+        """The subset the native client applies (None = this package's default)."""
+        return {
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+            "total_max_attempts": self._total_max_attempts(),
+            "retry_mode": (self.retries or {}).get("mode"),
+        }
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._user_provided_options.items())
+        return f"Config({shown})"

@@ -1,0 +1,318 @@
+"""Exceptions, shaped and worded exactly like botocore's.
+
+``from bedrock_cris.exceptions import ClientError`` replaces
+``from botocore.exceptions import ClientError``. Service errors are
+``ClientError`` subclasses named by their error code (``ThrottlingException``
+...), also reachable as ``client.exceptions.<Name>``; transport failures
+(``EndpointConnectionError``, ``ReadTimeoutError`` ...) are not ``ClientError``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+
+from bedrock_cris import _model
+
+__all__ = [
+    "BotoCoreError",
+    "ClientError",
+    "ParamValidationError",
+    "NoCredentialsError",
+    "PartialCredentialsError",
+    "NoRegionError",
+    "UnknownServiceError",
+    "HTTPClientError",
+    "ConnectionError",
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+    "ResponseStreamingError",
+    "EventStreamError",
+    *_model.ERROR_SHAPES,
+]
+
+
+def _exception_from_packed_args(
+    exception_cls: type, args: tuple[Any, ...] | None = None, kwargs: dict[str, Any] | None = None
+) -> BaseException:
+    return exception_cls(*(args or ()), **(kwargs or {}))
+
+
+class BotoCoreError(Exception):
+    """Base of the errors that are not the service's answer (botocore's name)."""
+
+    fmt = "An unspecified error occurred"
+
+    def __init__(self, **kwargs: Any) -> None:
+        msg = self.fmt.format(**kwargs)
+        Exception.__init__(self, msg)
+        self.kwargs = kwargs
+
+    def __reduce__(self) -> Any:
+        return _exception_from_packed_args, (self.__class__, None, self.kwargs)
+
+
+class ParamValidationError(BotoCoreError):
+    """The parameters do not match the service model; raised before any request."""
+
+    fmt = "Parameter validation failed:\n{report}"
+
+
+class NoCredentialsError(BotoCoreError):
+    """No credentials could be found in the standard AWS chain."""
+
+    fmt = "Unable to locate credentials"
+
+
+class PartialCredentialsError(BotoCoreError):
+    """Only part of a credential pair was given."""
+
+    fmt = "Partial credentials found in {provider}, missing: {cred_var}"
+
+
+class NoRegionError(BotoCoreError):
+    """No region was given and none is configured."""
+
+    fmt = "You must specify a region."
+
+
+class DataNotFoundError(BotoCoreError):
+    fmt = "Unable to load data for: {data_path}"
+
+
+class UnknownServiceError(DataNotFoundError):
+    """The service name is not one this package serves."""
+
+    fmt = "Unknown service: '{service_name}'. Valid service names are: {known_service_names}"
+
+
+class HTTPClientError(BotoCoreError):
+    """The HTTP layer failed (base of the transport errors, as in botocore)."""
+
+    fmt = "An HTTP Client raised an unhandled exception: {error}"
+
+    def __init__(self, request: Any = None, response: Any = None, **kwargs: Any) -> None:
+        self.request = request
+        self.response = response
+        super().__init__(**kwargs)
+
+    def __reduce__(self) -> Any:
+        return _exception_from_packed_args, (
+            self.__class__,
+            (self.request, self.response),
+            self.kwargs,
+        )
+
+
+class ConnectionError(BotoCoreError):  # noqa: A001 - botocore's name
+    fmt = "An HTTP Client failed to establish a connection: {error}"
+
+
+class EndpointConnectionError(ConnectionError):
+    """The endpoint could not be reached (refused, unresolvable, unreachable)."""
+
+    fmt = 'Could not connect to the endpoint URL: "{endpoint_url}"'
+
+
+class ConnectTimeoutError(ConnectionError):
+    """No connection within ``Config(connect_timeout=...)``."""
+
+    fmt = 'Connect timeout on endpoint URL: "{endpoint_url}"'
+
+
+class ReadTimeoutError(HTTPClientError):
+    """No answer (or no next stream event) within ``Config(read_timeout=...)``."""
+
+    fmt = 'Read timeout on endpoint URL: "{endpoint_url}"'
+
+
+class ConnectionClosedError(HTTPClientError):
+    """The connection closed before a complete answer arrived."""
+
+    fmt = (
+        "Connection was closed before we received a valid response "
+        'from endpoint URL: "{endpoint_url}".'
+    )
+
+
+class ResponseStreamingError(HTTPClientError):
+    """Reading a streamed answer failed (dropped connection, corrupt frame)."""
+
+    fmt = "An error occurred while reading from response stream: {error}"
+
+
+class ClientError(Exception):
+    """The service answered with an error; ``response`` holds it as botocore shapes it."""
+
+    MSG_TEMPLATE = (
+        "An error occurred ({error_code}) when calling the {operation_name} "
+        "operation{retry_info}: {error_message}"
+    )
+
+    def __init__(self, error_response: dict[str, Any], operation_name: str) -> None:
+        retry_info = self._get_retry_info(error_response)
+        error = error_response.get("Error", {})
+        msg = self.MSG_TEMPLATE.format(
+            error_code=error.get("Code", "Unknown"),
+            error_message=error.get("Message", "Unknown"),
+            operation_name=operation_name,
+            retry_info=retry_info,
+        )
+        super().__init__(msg)
+        self.response = error_response
+        self.operation_name = operation_name
+
+    @staticmethod
+    def _get_retry_info(response: dict[str, Any]) -> str:
+        metadata = response.get("ResponseMetadata", {})
+        if metadata.get("MaxAttemptsReached", False) and "RetryAttempts" in metadata:
+            return f" (reached max retries: {metadata['RetryAttempts']})"
+        return ""
+
+    def __reduce__(self) -> Any:
+        return self.__class__, (self.response, self.operation_name)
+
+
+class EventStreamError(ClientError):
+    """An error event arrived in the middle of a stream."""
+
+
+def _define_modeled(name: str) -> type[ClientError]:
+    cls = type(name, (ClientError,), {"__module__": __name__, "__doc__": f"The service's {name}."})
+    return cls
+
+
+_MODELED: dict[str, type[ClientError]] = {name: _define_modeled(name) for name in _model.ERROR_SHAPES}
+globals().update(_MODELED)
+
+
+def from_code(error_code: str) -> type[ClientError]:
+    """The exception class botocore raises for ``error_code`` (ClientError when unmodelled)."""
+    return _MODELED.get(error_code, ClientError)
+
+
+# botocore's standard retry mode counts these as retryable (the Rust SDK's
+# classifier uses the same lists); with the attempt count they decide
+# whether ``MaxAttemptsReached`` is reported.
+_THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+_TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+_TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+
+
+def _header_dict(headers: list[tuple[str, str]]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for name, value in headers:
+        result[name] = f"{result[name]}, {value}" if name in result else value
+    return result
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    text = body.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return {"message": text}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _error_code(status: int, headers: dict[str, str], body: dict[str, Any]) -> str:
+    # botocore's rest-json order: x-amzn-errortype, then body code/Code, then
+    # body __type, then the status code.
+    code: Any = body.get("__type", str(status))
+    if isinstance(code, str):
+        if ":" in code:
+            code = code.split(":", 1)[0]
+        if "#" in code:
+            code = code.rsplit("#", 1)[1]
+    if "x-amzn-errortype" in headers:
+        code = headers["x-amzn-errortype"]
+    elif "code" in body or "Code" in body:
+        code = body.get("code", body.get("Code", ""))
+    if isinstance(code, str):
+        code = code.split(":", 1)[0].rsplit("#", 1)[-1]
+    return code
+
+
+def _modeled_fields(code: str, body: dict[str, Any]) -> dict[str, Any]:
+    members = _model.ERROR_SHAPES.get(code)
+    if members is None:
+        return {}
+    fields: dict[str, Any] = {}
+    for name, type_name in members:
+        value = body.get(name)
+        if value is not None:
+            fields[name] = int(value) if type_name in ("integer", "long") else value
+    return fields
+
+
+def _service_error(
+    operation_name: str,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    attempts: int,
+    max_attempts: int,
+) -> ClientError:
+    """Builds the exception botocore raises for an error answer (called from Rust)."""
+    header_map = _header_dict(headers)
+    stripped = body.strip()
+    if status >= 500 and (not stripped or stripped.startswith(b"<html>")):
+        code = str(status)
+        error = {"Code": code, "Message": http.client.responses.get(status, "")}
+        modeled: dict[str, Any] = {}
+    else:
+        parsed = _json_body(body)
+        code = _error_code(status, header_map, parsed)
+        error = {"Message": parsed.get("message", parsed.get("Message", "")), "Code": code}
+        modeled = _modeled_fields(code, parsed)
+    metadata: dict[str, Any] = {}
+    if "x-amzn-requestid" in header_map:
+        metadata["RequestId"] = header_map["x-amzn-requestid"]
+    metadata["HTTPStatusCode"] = status
+    metadata["HTTPHeaders"] = header_map
+    retryable = code in _THROTTLING_CODES or code in _TRANSIENT_CODES or status in _TRANSIENT_STATUS
+    if retryable and attempts >= max_attempts:
+        metadata["MaxAttemptsReached"] = True
+    metadata["RetryAttempts"] = attempts - 1
+    response: dict[str, Any] = {"Error": error, "ResponseMetadata": metadata}
+    response.update(modeled)
+    return from_code(code)(response, operation_name)
+
+
+def _transport_error(kind: str, endpoint_url: str, detail: str) -> Exception:
+    """Builds the exception botocore raises for a transport failure (called from Rust)."""
+    if kind == "connect":
+        return EndpointConnectionError(endpoint_url=endpoint_url)
+    if kind == "connect_timeout":
+        return ConnectTimeoutError(endpoint_url=endpoint_url)
+    if kind == "read_timeout":
+        return ReadTimeoutError(endpoint_url=endpoint_url)
+    if kind == "closed":
+        return ConnectionClosedError(endpoint_url=endpoint_url)
+    if kind == "credentials":
+        return NoCredentialsError()
+    if kind == "stream":
+        return ResponseStreamingError(error=detail)
+    return HTTPClientError(error=detail)

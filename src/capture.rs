@@ -1,0 +1,152 @@
+//! Captures what boto3 exposes but the SDK's typed outputs do not: the raw
+//! response status and headers (`ResponseMetadata`), the attempt count
+//! (`RetryAttempts`), the request URL (transport error messages) and, for
+//! non-streaming answers, the raw body (document key order).
+//!
+//! One interceptor is registered on every client; it writes into a record
+//! scoped to the calling task with a tokio task-local, so concurrent calls on
+//! one client never see each other's data and no per-call plugin is built.
+
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_bedrockruntime::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_types::body::SdkBody;
+
+/// What one call saw of the wire, filled in by [`CaptureInterceptor`].
+#[derive(Debug, Default)]
+pub struct CallRecord {
+    /// Attempts made so far (1 for a call that was not retried).
+    pub attempts: u32,
+    /// URL of the last attempt's request.
+    pub url: String,
+    /// Status of the last response, 0 when none arrived.
+    pub status: u16,
+    /// Headers of the last response, names lower-cased, in wire order.
+    pub headers: Vec<(String, String)>,
+    /// Whether the caller wants the raw body kept (see [`recorded`]).
+    keep_body: bool,
+    /// The last response body, when kept and read into memory.
+    body: Option<SdkBody>,
+}
+
+impl CallRecord {
+    /// Retries made, as boto3 counts them in `RetryAttempts`.
+    pub fn retries(&self) -> u32 {
+        self.attempts.saturating_sub(1)
+    }
+
+    /// The `x-amzn-requestid` header, if the service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-amzn-requestid")
+    }
+
+    /// The raw response body, when it was kept.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_ref().and_then(SdkBody::bytes)
+    }
+
+    /// A response header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub type SharedRecord = Arc<Mutex<CallRecord>>;
+
+tokio::task_local! {
+    static CURRENT: SharedRecord;
+}
+
+/// Runs `future` with a fresh record that the interceptor fills in. The raw
+/// body is kept only when `keep_body` (it is shared, not copied).
+pub async fn recorded<F: std::future::Future>(
+    keep_body: bool,
+    future: F,
+) -> (F::Output, CallRecord) {
+    let record = SharedRecord::new(Mutex::new(CallRecord {
+        keep_body,
+        ..CallRecord::default()
+    }));
+    let output = CURRENT.scope(record.clone(), future).await;
+    let record = std::mem::take(&mut *lock(&record));
+    (output, record)
+}
+
+fn lock(record: &SharedRecord) -> std::sync::MutexGuard<'_, CallRecord> {
+    record.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn with_current(f: impl FnOnce(&mut CallRecord)) {
+    // Outside a `recorded` scope (e.g. a user's own SDK use) there is nothing to fill.
+    let _ = CURRENT.try_with(|record| f(&mut lock(record)));
+}
+
+/// The interceptor every client carries; see the module docs.
+#[derive(Debug, Default)]
+pub struct CaptureInterceptor;
+
+impl Intercept for CaptureInterceptor {
+    fn name(&self) -> &'static str {
+        "bedrock_cris::CaptureInterceptor"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let url = context.request().uri().to_owned();
+        with_current(|record| {
+            record.attempts += 1;
+            record.url = url;
+            record.status = 0;
+            record.headers.clear();
+            record.body = None;
+        });
+        Ok(())
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect();
+        with_current(|record| {
+            record.status = status;
+            record.headers = headers;
+        });
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // Present only for bodies read into memory (not for event streams).
+        with_current(|record| {
+            if record.keep_body {
+                record.body = context.response().body().try_clone();
+            }
+        });
+        Ok(())
+    }
+}

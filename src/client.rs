@@ -1,0 +1,82 @@
+//! The native client: one `aws_sdk_bedrockruntime::Client` per Python client,
+//! built once and shared by every call (the SDK client is cheap to clone and
+//! safe to use from many threads and tasks at once).
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::config::{build_client, BuildError, ClientOptions};
+use crate::ops::{call_sync, converse::Converse, invoke::InvokeModel};
+use crate::{errors, runtime};
+
+/// A bedrock-runtime client; the Python facade wraps it.
+#[pyclass(frozen, module = "bedrock_cris._native")]
+pub struct NativeClient {
+    sdk: aws_sdk_bedrockruntime::Client,
+    max_attempts: u32,
+    region: String,
+}
+
+impl NativeClient {
+    pub fn sdk(&self) -> &aws_sdk_bedrockruntime::Client {
+        &self.sdk
+    }
+
+    /// Total attempts per call, as configured.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Builds the client from the options dict resolved by the Python facade.
+    #[new]
+    fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let options = ClientOptions::from_dict(options)?;
+        let sdk = runtime::wait(py, build_client(&options))?.map_err(|e| match e {
+            BuildError::NoRegion => errors::raise_named(py, "NoRegionError", &[]),
+        })?;
+        let region = sdk
+            .config()
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            max_attempts: options.max_attempts(),
+            sdk,
+            region,
+        })
+    }
+
+    /// The resolved region name.
+    #[getter]
+    fn region_name(&self) -> &str {
+        &self.region
+    }
+
+    /// Total attempts per call (first try plus retries).
+    #[getter(max_attempts)]
+    fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Converse: `params` are boto3's keyword arguments.
+    fn converse<'py>(&self, py: Python<'py>, params: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
+        call_sync::<Converse>(self, py, params)
+    }
+
+    /// InvokeModel: `params` are boto3's keyword arguments.
+    fn invoke_model<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_sync::<InvokeModel>(self, py, params)
+    }
+}
+
+/// Adds the client class to the native module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeClient>()
+}

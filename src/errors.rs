@@ -1,0 +1,166 @@
+//! The one place where SDK failures become Python exceptions.
+//!
+//! The exception classes live in `bedrock_cris.exceptions` (Python, shaped like
+//! botocore's); service errors are parsed there from the raw response exactly
+//! as botocore's rest-json parser does. This module only classifies the SDK
+//! error and hands over the raw material.
+
+use std::error::Error as StdError;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::capture::CallRecord;
+
+static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// `bedrock_cris.exceptions`, imported once.
+pub fn exceptions(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    EXCEPTIONS
+        .get_or_try_init(py, || {
+            py.import("bedrock_cris.exceptions").map(Bound::unbind)
+        })
+        .map(|m| m.bind(py))
+}
+
+/// Instantiates `bedrock_cris.exceptions.<class_name>(**kwargs)` as a PyErr.
+pub fn raise_named(py: Python<'_>, class_name: &str, kwargs: &[(&str, &str)]) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let class = exceptions(py)?.getattr(class_name)?;
+        let kw = pyo3::types::PyDict::new(py);
+        for (k, v) in kwargs {
+            kw.set_item(k, v)?;
+        }
+        Ok(PyErr::from_value(class.call((), Some(&kw))?))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// `ParamValidationError` with botocore's report text.
+pub fn param_validation(py: Python<'_>, report: &str) -> PyErr {
+    raise_named(py, "ParamValidationError", &[("report", report)])
+}
+
+/// Maps a failed SDK call to the exception botocore raises for the same failure.
+pub fn from_sdk<E>(
+    py: Python<'_>,
+    operation: &str,
+    error: SdkError<E, HttpResponse>,
+    record: &CallRecord,
+    max_attempts: u32,
+) -> PyErr
+where
+    E: StdError + Send + Sync + 'static,
+{
+    let result = match &error {
+        SdkError::ServiceError(service) => {
+            service_error(py, operation, service.raw(), record, max_attempts)
+        }
+        SdkError::ResponseError(response) => {
+            // A response that could not be parsed: report it as the service's
+            // error when it was one, else as a transport failure.
+            let raw = response.raw();
+            if raw.status().as_u16() >= 300 {
+                service_error(py, operation, raw, record, max_attempts)
+            } else {
+                Ok(transport(py, "response", &record.url, &chain(&error)))
+            }
+        }
+        SdkError::TimeoutError(_) => Ok(transport(py, "read_timeout", &record.url, "")),
+        SdkError::DispatchFailure(dispatch) => {
+            let text = chain(&error);
+            let kind = if dispatch.is_timeout() {
+                if text.contains("connect") {
+                    "connect_timeout"
+                } else {
+                    "read_timeout"
+                }
+            } else if is_connect_failure(&text) {
+                "connect"
+            } else if dispatch.is_io() {
+                "closed"
+            } else if is_credentials_failure(&text) {
+                "credentials"
+            } else {
+                "other"
+            };
+            Ok(transport(py, kind, &record.url, &text))
+        }
+        SdkError::ConstructionFailure(_) => {
+            let text = chain(&error);
+            let kind = if is_credentials_failure(&text) {
+                "credentials"
+            } else {
+                "other"
+            };
+            Ok(transport(py, kind, &record.url, &text))
+        }
+        _ => Ok(transport(py, "other", &record.url, &chain(&error))),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+fn service_error(
+    py: Python<'_>,
+    operation: &str,
+    raw: &HttpResponse,
+    record: &CallRecord,
+    max_attempts: u32,
+) -> PyResult<PyErr> {
+    let headers = PyList::empty(py);
+    for (name, value) in raw.headers().iter() {
+        headers.append(PyTuple::new(py, [name.to_ascii_lowercase(), value.to_owned()])?)?;
+    }
+    let body = PyBytes::new(py, raw.body().bytes().unwrap_or_default());
+    let exc = exceptions(py)?.getattr("_service_error")?.call1((
+        operation,
+        raw.status().as_u16(),
+        headers,
+        body,
+        record.attempts.max(1),
+        max_attempts,
+    ))?;
+    Ok(PyErr::from_value(exc))
+}
+
+fn transport(py: Python<'_>, kind: &str, url: &str, detail: &str) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let exc = exceptions(py)?
+            .getattr("_transport_error")?
+            .call1((kind, url, detail))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// The error and all its sources, as one line (the SDK nests the useful part).
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+fn is_connect_failure(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("connection refused")
+        || lower.contains("(connect)")
+        || lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("network is unreachable")
+}
+
+fn is_credentials_failure(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("credentials") || lower.contains("no token") || lower.contains("identity")
+}

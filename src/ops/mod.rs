@@ -1,0 +1,114 @@
+//! Operations: each is written once as "prepare, send, finish"; the sync and
+//! async entry points are two thin doors over the same three steps.
+//!
+//! - prepare (GIL held): validate and convert the kwargs into an SDK request,
+//!   raising `ParamValidationError` before anything touches the network;
+//! - send (GIL released): the SDK call, inside a capture scope;
+//! - finish (GIL held): the boto3-shaped result dict, or the mapped exception.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::capture::{self, CallRecord};
+use crate::client::NativeClient;
+use crate::{errors, runtime};
+
+pub mod converse;
+pub mod invoke;
+
+pub type SdkResult<O, E> = Result<O, SdkError<E, HttpResponse>>;
+pub type Pending<O, E> = Pin<Box<dyn Future<Output = SdkResult<O, E>> + Send + 'static>>;
+
+/// One bedrock-runtime operation as the facade exposes it.
+pub trait Operation {
+    /// The operation's name in the service model (used in error messages).
+    const NAME: &'static str;
+    /// Whether `finish` needs the raw body (to keep document key order).
+    const KEEP_BODY: bool;
+    type Output: Send + 'static;
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Validates and converts `params` into the SDK call to make.
+    fn prepare(
+        client: &NativeClient,
+        params: &Bound<'_, PyDict>,
+    ) -> PyResult<Pending<Self::Output, Self::Error>>;
+
+    /// Builds the boto3-shaped result from the SDK output.
+    fn finish<'py>(
+        py: Python<'py>,
+        output: Self::Output,
+        record: &CallRecord,
+    ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// The blocking door: waits with the GIL released (Ctrl-C aware).
+pub fn call_sync<'py, Op: Operation>(
+    client: &NativeClient,
+    py: Python<'py>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let pending = Op::prepare(client, params)?;
+    let (result, record) = runtime::wait(py, capture::recorded(Op::KEEP_BODY, pending))?;
+    finish::<Op>(py, result, &record, client.max_attempts())
+}
+
+fn finish<'py, Op: Operation>(
+    py: Python<'py>,
+    result: SdkResult<Op::Output, Op::Error>,
+    record: &CallRecord,
+    max_attempts: u32,
+) -> PyResult<Bound<'py, PyAny>> {
+    match result {
+        Ok(output) => Op::finish(py, output, record),
+        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, record, max_attempts)),
+    }
+}
+
+/// `ResponseMetadata` as botocore builds it for a successful call.
+pub fn response_metadata<'py>(py: Python<'py>, record: &CallRecord) -> PyResult<Bound<'py, PyDict>> {
+    let metadata = PyDict::new(py);
+    if let Some(id) = record.request_id() {
+        metadata.set_item(pyo3::intern!(py, "RequestId"), id)?;
+    }
+    metadata.set_item(pyo3::intern!(py, "HTTPStatusCode"), record.status)?;
+    metadata.set_item(pyo3::intern!(py, "HTTPHeaders"), headers_dict(py, &record.headers)?)?;
+    metadata.set_item(pyo3::intern!(py, "RetryAttempts"), record.retries())?;
+    Ok(metadata)
+}
+
+/// Response headers as botocore shows them: lower-case names, repeated
+/// headers joined with ", " (urllib3's HTTPHeaderDict), first-seen order.
+pub fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (name, value) in headers {
+        match dict.get_item(name)? {
+            Some(existing) => {
+                let joined = format!("{}, {}", existing.extract::<String>()?, value);
+                dict.set_item(name, joined)?;
+            }
+            None => dict.set_item(PyString::new(py, name), value)?,
+        }
+    }
+    Ok(dict)
+}
+
+/// The result dict every operation starts from: `{'ResponseMetadata': {...}}`.
+pub fn result_dict<'py>(py: Python<'py>, record: &CallRecord) -> PyResult<Bound<'py, PyDict>> {
+    let result = PyDict::new(py);
+    result.set_item(pyo3::intern!(py, "ResponseMetadata"), response_metadata(py, record)?)?;
+    Ok(result)
+}
+
+/// Turns the converter's validation outcome into the facade's exception.
+pub fn validated<B>(
+    py: Python<'_>,
+    outcome: Result<B, crate::convert::ParamErrors>,
+) -> PyResult<B> {
+    outcome.map_err(|errors| errors::param_validation(py, &errors.report()))
+}
