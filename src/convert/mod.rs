@@ -1,6 +1,1004 @@
-//! Python values <-> AWS SDK types (placeholder until the generator lands).
-use pyo3::prelude::*;
+//! Python values <-> AWS SDK for Rust types for every bedrock-runtime shape.
+//!
+//! `generated.rs` (written by `codegen/generate.py` from botocore's pinned service model) holds one
+//! input converter (`i_<shape>`: validate like botocore's `ParamValidator` and build the SDK value)
+//! and one output converter (`o_<shape>`: SDK value -> the dict/list/scalar botocore's parser
+//! returns) per shape, plus the per-operation entry points. This module holds the hand-written
+//! pieces they share: the error report, parameter paths, scalar/blob/timestamp/document helpers.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use aws_smithy_types::{Blob, DateTime, Document, Number};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
+use serde_json::Value;
+
+mod generated;
+pub use generated::*;
+
+/// Botocore-formatted validation failures, in botocore's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamErrors {
+    lines: Vec<String>,
+}
+
+impl ParamErrors {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The lines joined with "\n": the text after "Parameter validation failed:\n".
+    pub fn report(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    /// One formatted line per failure.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn push(&mut self, line: String) {
+        self.lines.push(line);
+    }
+
+    fn invalid_type(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, valid: &str) -> PyResult<()> {
+        let line = format!(
+            "Invalid type for parameter {}, value: {}, type: {}, valid types: {}",
+            p.name(),
+            v.str()?,
+            v.get_type().str()?,
+            valid
+        );
+        self.push(line);
+        Ok(())
+    }
+
+    fn min_value(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, min: &str) -> PyResult<()> {
+        let line = format!(
+            "Invalid value for parameter {}, value: {}, valid min value: {}",
+            p.name(),
+            v.str()?,
+            min
+        );
+        self.push(line);
+        Ok(())
+    }
+
+    fn not_representable(
+        &mut self,
+        p: &Path<'_>,
+        v: &Bound<'_, PyAny>,
+        what: &str,
+    ) -> PyResult<()> {
+        let line = format!(
+            "Invalid value for parameter {}, value: {}, valid range: {}",
+            p.name(),
+            v.str()?,
+            what
+        );
+        self.push(line);
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Parameter paths, formatted like botocore's `name` argument (only when an error is reported).
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+pub(crate) enum Seg<'a> {
+    Root,
+    Field(&'static str),
+    Index(usize),
+    MapKey(&'a str),
+    MapVal(&'a str),
+    /// Botocore restarts the name at each document object key.
+    DocKey(&'a str),
+}
+
+/// A parameter's location as a linked list of segments, cheap to extend while walking the input.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+impl<'a> Path<'a> {
+    pub(crate) const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    pub(crate) fn field(&'a self, f: &'static str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Field(f),
+        }
+    }
+    fn index(&'a self, i: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+    fn map_key(&'a self, k: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::MapKey(k),
+        }
+    }
+    fn map_val(&'a self, k: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::MapVal(k),
+        }
+    }
+    fn doc_key(&'a self, k: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::DocKey(k),
+        }
+    }
+
+    /// The name as botocore's `ValidationErrors._get_name` prints it.
+    fn name(&self) -> String {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(p) = cur {
+            segs.push(p.seg);
+            if matches!(p.seg, Seg::DocKey(_)) {
+                break;
+            }
+            cur = p.parent;
+        }
+        let mut s = String::new();
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Field(f) => {
+                    s.push('.');
+                    s.push_str(f);
+                }
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
+                Seg::MapKey(k) => s.push_str(&format!(" (key: {k})")),
+                Seg::MapVal(k) => {
+                    s.push('.');
+                    s.push_str(k);
+                }
+                Seg::DocKey(k) => s.push_str(k),
+            }
+        }
+        if s.is_empty() {
+            "input".to_owned()
+        } else if let Some(rest) = s.strip_prefix('.') {
+            rest.to_owned()
+        } else {
+            s
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Input helpers (Python -> SDK), each mirroring one `ParamValidator._validate_<type>`.
+// ------------------------------------------------------------------------------------------------
+
+const VALID_STR: &str = "<class 'str'>";
+const VALID_INT: &str = "<class 'int'>";
+const VALID_FLOAT: &str = "<class 'float'>, <class 'decimal.Decimal'>, <class 'int'>";
+const VALID_BOOL: &str = "<class 'bool'>";
+const VALID_DICT: &str = "<class 'dict'>";
+const VALID_LIST: &str = "<class 'list'>, <class 'tuple'>";
+const VALID_BLOB: &str = "<class 'bytes'>, <class 'bytearray'>, file-like object";
+const VALID_TIMESTAMP: &str = "<class 'datetime.datetime'>, timestamp-string";
+const VALID_DOC: &str =
+    "<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>, <class 'list'>, <class 'dict'>";
+
+/// Type-check a structure/map parameter.
+pub(crate) fn as_dict<'a, 'py>(
+    v: &'a Bound<'py, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> PyResult<Option<&'a Bound<'py, PyDict>>> {
+    match v.cast::<PyDict>() {
+        Ok(d) => Ok(Some(d)),
+        Err(_) => {
+            e.invalid_type(p, v, VALID_DICT)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Tagged-union member count check (before the required/unknown checks, as botocore does).
+pub(crate) fn check_union(d: &Bound<'_, PyDict>, p: &Path<'_>, e: &mut ParamErrors, members: &str) {
+    let n = d.len();
+    if n == 0 {
+        e.push(format!(
+            "Must set one of the following keys for tagged unionstructure {}: {}.",
+            p.name(),
+            members
+        ));
+    } else if n > 1 {
+        e.push(format!(
+            "Invalid number of parameters set for tagged union structure {}. Can only set one of the following keys: {}.",
+            p.name(),
+            members
+        ));
+    }
+}
+
+/// Missing-required check, in the model's `required` order.
+pub(crate) fn check_required(
+    d: &Bound<'_, PyDict>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    required: &[&'static str],
+) -> PyResult<()> {
+    for r in required {
+        if !d.contains(*r)? {
+            e.push(format!(
+                "Missing required parameter in {}: \"{}\"",
+                p.name(),
+                r
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Unknown-key check, in the dict's order; `members` is the model-ordered list botocore prints.
+pub(crate) fn check_unknown(
+    d: &Bound<'_, PyDict>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    known: &[&'static str],
+    members: &str,
+) -> PyResult<()> {
+    for k in d.keys() {
+        let is_known = match k.cast::<PyString>() {
+            Ok(s) => known.contains(&&*s.to_cow()?),
+            Err(_) => false,
+        };
+        if !is_known {
+            e.push(format!(
+                "Unknown parameter in {}: \"{}\", must be one of: {}",
+                p.name(),
+                k.str()?,
+                members
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A dict key as a str, for dispatching on member names (non-str keys were reported unknown).
+pub(crate) fn key_str<'a>(k: &'a Bound<'_, PyAny>) -> PyResult<Option<Cow<'a, str>>> {
+    match k.cast::<PyString>() {
+        Ok(s) => Ok(Some(s.to_cow()?)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Turn a fallible SDK `build()` into a report line (only reachable if the SDK requires a member
+/// botocore does not).
+pub(crate) fn built<T>(
+    r: Result<T, aws_smithy_types::error::operation::BuildError>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(err) => {
+            e.push(format!("Invalid parameter {}: {}", p.name(), err));
+            None
+        }
+    }
+}
+
+pub(crate) fn in_string(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<usize>,
+) -> PyResult<Option<String>> {
+    let Ok(s) = v.cast::<PyString>() else {
+        e.invalid_type(p, v, VALID_STR)?;
+        return Ok(None);
+    };
+    if let Some(min) = min {
+        let len = v.len()?;
+        if len < min {
+            e.push(format!(
+                "Invalid length for parameter {}, value: {}, valid min length: {}",
+                p.name(),
+                len,
+                min
+            ));
+            return Ok(None);
+        }
+    }
+    Ok(Some(s.to_cow()?.into_owned()))
+}
+
+pub(crate) fn in_enum<T: for<'s> From<&'s str>>(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<usize>,
+) -> PyResult<Option<T>> {
+    Ok(in_string(v, p, e, min)?.map(|s| T::from(s.as_str())))
+}
+
+fn in_integer(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<i64>,
+) -> PyResult<Option<i64>> {
+    if !v.is_instance_of::<PyInt>() {
+        e.invalid_type(p, v, VALID_INT)?;
+        return Ok(None);
+    }
+    match v.extract::<i64>() {
+        Ok(x) => {
+            if let Some(m) = min {
+                if x < m {
+                    e.min_value(p, v, &m.to_string())?;
+                    return Ok(None);
+                }
+            }
+            Ok(Some(x))
+        }
+        Err(_) => {
+            // Beyond i64: botocore compares the exact int with the min, then the SDK cannot hold it.
+            if let Some(m) = min {
+                if v.lt(0)? {
+                    e.min_value(p, v, &m.to_string())?;
+                    return Ok(None);
+                }
+            }
+            e.not_representable(
+                p,
+                v,
+                "-9223372036854775808 to 9223372036854775807 (64-bit integer)",
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+pub(crate) fn in_i64(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<i64>,
+) -> PyResult<Option<i64>> {
+    in_integer(v, p, e, min)
+}
+
+pub(crate) fn in_i32(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<i64>,
+) -> PyResult<Option<i32>> {
+    let n0 = e.len();
+    let Some(x) = in_integer(v, p, e, min)? else {
+        return Ok(None);
+    };
+    match i32::try_from(x) {
+        Ok(x) => Ok(Some(x)),
+        Err(_) => {
+            if e.len() == n0 {
+                e.not_representable(p, v, "-2147483648 to 2147483647 (32-bit integer)")?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+static DECIMAL: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
+
+pub(crate) fn in_f64(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<(f64, &str)>,
+) -> PyResult<Option<f64>> {
+    let py = v.py();
+    let ok = v.is_instance_of::<PyFloat>()
+        || v.is_instance_of::<PyInt>()
+        || v.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)?;
+    if !ok {
+        e.invalid_type(p, v, VALID_FLOAT)?;
+        return Ok(None);
+    }
+    let x = match v.extract::<f64>() {
+        Ok(x) => x,
+        Err(_) => {
+            e.not_representable(p, v, "a 64-bit float")?;
+            return Ok(None);
+        }
+    };
+    if let Some((m, shown)) = min {
+        if x < m {
+            e.min_value(p, v, shown)?;
+            return Ok(None);
+        }
+    }
+    Ok(Some(x))
+}
+
+pub(crate) fn in_f32(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<(f64, &str)>,
+) -> PyResult<Option<f32>> {
+    Ok(in_f64(v, p, e, min)?.map(|x| x as f32))
+}
+
+pub(crate) fn in_bool(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> PyResult<Option<bool>> {
+    match v.cast::<PyBool>() {
+        Ok(b) => Ok(Some(b.is_true())),
+        Err(_) => {
+            e.invalid_type(p, v, VALID_BOOL)?;
+            Ok(None)
+        }
+    }
+}
+
+fn bytes_of(v: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().to_vec()));
+    }
+    if let Ok(b) = v.cast::<PyByteArray>() {
+        return Ok(Some(b.to_vec()));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.as_bytes().to_vec()));
+    }
+    Ok(None)
+}
+
+/// Blob: bytes, bytearray, str (UTF-8 encoded) or a file-like object (read to the end).
+pub(crate) fn in_blob(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> PyResult<Option<Blob>> {
+    if let Some(b) = bytes_of(v)? {
+        return Ok(Some(Blob::new(b)));
+    }
+    if v.hasattr(pyo3::intern!(v.py(), "read"))? {
+        let data = v.call_method0(pyo3::intern!(v.py(), "read"))?;
+        return match bytes_of(&data)? {
+            Some(b) => Ok(Some(Blob::new(b))),
+            None => {
+                e.push(format!(
+                    "Invalid type for parameter {}, read() returned type: {}, expected bytes or str",
+                    p.name(),
+                    data.get_type().str()?
+                ));
+                Ok(None)
+            }
+        };
+    }
+    e.invalid_type(p, v, VALID_BLOB)?;
+    Ok(None)
+}
+
+const TIME_HELPERS: &std::ffi::CStr = c"
+import datetime as _dt
+try:
+    from dateutil.tz import tzutc as _tzutc
+    UTC = _tzutc()
+except ImportError:
+    UTC = _dt.timezone.utc
+try:
+    from dateutil.parser import parse as _parse
+except ImportError:
+    _parse = None
+EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+def to_epoch(value):
+    # botocore.utils.parse_to_aware_datetime, returning (seconds, microseconds) or None.
+    try:
+        if isinstance(value, _dt.datetime):
+            dt = value
+        elif isinstance(value, (int, float)):
+            dt = _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
+        else:
+            try:
+                dt = _dt.datetime.fromtimestamp(float(value), _dt.timezone.utc)
+            except (TypeError, ValueError):
+                if _parse is not None:
+                    dt = _parse(value, tzinfos={'GMT': _dt.timezone.utc})
+                elif isinstance(value, str):
+                    dt = _dt.datetime.fromisoformat(value.replace('Z', '+00:00'))
+                else:
+                    return None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=_dt.timezone.utc)
+        d = dt - EPOCH
+        return (d.days * 86400 + d.seconds, d.microseconds)
+    except (TypeError, ValueError, AttributeError, OverflowError, OSError):
+        return None
+
+def from_epoch(secs, micros):
+    return (EPOCH + _dt.timedelta(seconds=secs, microseconds=micros)).astimezone(UTC)
+";
+
+static TIME_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn time_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    TIME_MODULE
+        .get_or_try_init(py, || {
+            PyModule::from_code(
+                py,
+                TIME_HELPERS,
+                c"bedrock_cris/_time.py",
+                c"bedrock_cris._time",
+            )
+            .map(Bound::unbind)
+        })
+        .map(|m| m.bind(py))
+}
+
+/// Timestamp: a datetime (naive means UTC), epoch seconds, or a string botocore can parse.
+pub(crate) fn in_timestamp(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> PyResult<Option<DateTime>> {
+    let r = time_module(v.py())?
+        .getattr(pyo3::intern!(v.py(), "to_epoch"))?
+        .call1((v,))?;
+    if r.is_none() {
+        e.invalid_type(p, v, VALID_TIMESTAMP)?;
+        return Ok(None);
+    }
+    let (secs, micros): (i64, u32) = r.extract()?;
+    Ok(Some(DateTime::from_secs_and_nanos(secs, micros * 1000)))
+}
+
+/// Items of a list/tuple parameter, with botocore's length check.
+pub(crate) fn in_list<T>(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<usize>,
+    mut item: impl FnMut(&Bound<'_, PyAny>, &Path<'_>, &mut ParamErrors) -> PyResult<Option<T>>,
+) -> PyResult<Option<Vec<T>>> {
+    if !(v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
+        e.invalid_type(p, v, VALID_LIST)?;
+        return Ok(None);
+    }
+    let n0 = e.len();
+    let len = v.len()?;
+    if let Some(min) = min {
+        if len < min {
+            e.push(format!(
+                "Invalid length for parameter {}, value: {}, valid min length: {}",
+                p.name(),
+                len,
+                min
+            ));
+        }
+    }
+    let mut out = Vec::with_capacity(len);
+    for (i, x) in v.try_iter()?.enumerate() {
+        let x = x?;
+        if let Some(y) = item(&x, &p.index(i), e)? {
+            out.push(y);
+        }
+    }
+    Ok(if e.len() == n0 { Some(out) } else { None })
+}
+
+/// Entries of a map parameter: keys validated as `key` (name "x (key: k)"), values as "x.k".
+pub(crate) fn in_map<T>(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    min: Option<usize>,
+    key_min: Option<usize>,
+    mut value: impl FnMut(&Bound<'_, PyAny>, &Path<'_>, &mut ParamErrors) -> PyResult<Option<T>>,
+) -> PyResult<Option<HashMap<String, T>>> {
+    // botocore's _validate_map has no length check even when the map has a min.
+    let _ = min;
+    let Some(d) = as_dict(v, p, e)? else {
+        return Ok(None);
+    };
+    let n0 = e.len();
+    let mut out = HashMap::with_capacity(d.len());
+    for (k, x) in d.iter() {
+        let shown = k.str()?;
+        let shown = shown.to_cow()?;
+        let key = in_string(&k, &p.map_key(&shown), e, key_min)?;
+        let val = value(&x, &p.map_val(&shown), e)?;
+        if let (Some(k), Some(x)) = (key, val) {
+            out.insert(k, x);
+        }
+    }
+    Ok(if e.len() == n0 { Some(out) } else { None })
+}
+
+const MAX_DOC_DEPTH: usize = 256;
+
+/// Document member: None (anywhere), dict, list, str, int, bool, float — as botocore allows.
+pub(crate) fn in_document(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+) -> PyResult<Option<Document>> {
+    let n0 = e.len();
+    let d = doc_in(v, p, e, 0)?;
+    Ok(if e.len() == n0 { Some(d) } else { None })
+}
+
+fn doc_key(k: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    // json.dumps's key coercion.
+    if let Ok(s) = k.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.into_owned()));
+    }
+    if k.is_none() {
+        return Ok(Some("null".into()));
+    }
+    if let Ok(b) = k.cast::<PyBool>() {
+        return Ok(Some(if b.is_true() { "true" } else { "false" }.into()));
+    }
+    if k.is_instance_of::<PyInt>() || k.is_instance_of::<PyFloat>() {
+        return Ok(Some(k.repr()?.to_cow()?.into_owned()));
+    }
+    Ok(None)
+}
+
+fn doc_in(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    depth: usize,
+) -> PyResult<Document> {
+    if depth > MAX_DOC_DEPTH {
+        e.push(format!(
+            "Invalid document parameter {}: nested more than {} levels deep",
+            p.name(),
+            MAX_DOC_DEPTH
+        ));
+        return Ok(Document::Null);
+    }
+    if v.is_none() {
+        return Ok(Document::Null);
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut out = HashMap::with_capacity(d.len());
+        for (k, x) in d.iter() {
+            let shown = k.str()?;
+            let shown = shown.to_cow()?;
+            let key = doc_key(&k)?;
+            let val = doc_in(&x, &p.doc_key(&shown), e, depth + 1)?;
+            match key {
+                Some(k) => {
+                    out.insert(k, val);
+                }
+                None => e.push(format!(
+                    "Invalid parameter {} must be json serializable: keys must be str, int, float, bool or None, not {}",
+                    p.name(),
+                    k.get_type().name()?
+                )),
+            }
+        }
+        return Ok(Document::Object(out));
+    }
+    if let Ok(l) = v.cast::<PyList>() {
+        let mut out = Vec::with_capacity(l.len());
+        for (i, x) in l.iter().enumerate() {
+            out.push(doc_in(&x, &p.index(i), e, depth + 1)?);
+        }
+        return Ok(Document::Array(out));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Document::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(Document::Bool(b.is_true()));
+    }
+    if v.is_instance_of::<PyInt>() {
+        if let Ok(x) = v.extract::<u64>() {
+            return Ok(Document::Number(Number::PosInt(x)));
+        }
+        if let Ok(x) = v.extract::<i64>() {
+            return Ok(Document::Number(Number::NegInt(x)));
+        }
+        e.not_representable(
+            p,
+            v,
+            "-9223372036854775808 to 18446744073709551615 (64-bit integer)",
+        )?;
+        return Ok(Document::Null);
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(Document::Number(Number::Float(v.extract::<f64>()?)));
+    }
+    let line = format!(
+        "Invalid type for document parameter {}, value: {}, type: {}, valid types: {}",
+        p.name(),
+        v.str()?,
+        v.get_type().str()?,
+        VALID_DOC
+    );
+    e.push(line);
+    Ok(Document::Null)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Output helpers (SDK -> Python), producing what botocore's RestJSONParser produces.
+// ------------------------------------------------------------------------------------------------
+
+/// The raw JSON value of member `key`, if the raw body is known.
+pub(crate) fn raw_get<'r>(raw: Option<&'r Value>, key: &str) -> Option<&'r Value> {
+    raw.and_then(|r| r.get(key))
+}
+
+/// Whether a member the SDK always fills (required in the model) was actually sent; without
+/// the raw body we can only trust the SDK.
+pub(crate) fn raw_present(raw: Option<&Value>, key: &str) -> bool {
+    match raw {
+        None => true,
+        Some(r) => r.get(key).is_some_and(|x| !x.is_null()),
+    }
+}
+
+pub(crate) fn out_str<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyAny> {
+    PyString::new(py, s).into_any()
+}
+
+pub(crate) fn out_int<'py>(py: Python<'py>, v: i64) -> PyResult<Bound<'py, PyAny>> {
+    Ok(v.into_pyobject(py)?.into_any())
+}
+
+pub(crate) fn out_bool<'py>(py: Python<'py>, v: bool) -> Bound<'py, PyAny> {
+    PyBool::new(py, v).to_owned().into_any()
+}
+
+/// A JSON number as botocore leaves it (json.loads: int literal -> int, else float).
+fn raw_number<'py>(py: Python<'py>, raw: Option<&Value>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(Value::Number(n)) = raw else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i.into_pyobject(py)?.into_any()));
+    }
+    if let Some(u) = n.as_u64() {
+        return Ok(Some(u.into_pyobject(py)?.into_any()));
+    }
+    Ok(n.as_f64().map(|f| PyFloat::new(py, f).into_any()))
+}
+
+/// The f64 of the shortest decimal that round-trips `v` (0.1f32 -> 0.1, as boto3 parses JSON).
+pub fn f32_to_f64(v: f32) -> f64 {
+    if !v.is_finite() {
+        return v as f64;
+    }
+    format!("{v}").parse::<f64>().unwrap_or(v as f64)
+}
+
+pub(crate) fn out_f32<'py>(
+    py: Python<'py>,
+    v: f32,
+    raw: Option<&Value>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(x) = raw_number(py, raw)? {
+        return Ok(x);
+    }
+    Ok(PyFloat::new(py, f32_to_f64(v)).into_any())
+}
+
+pub(crate) fn out_f64<'py>(
+    py: Python<'py>,
+    v: f64,
+    raw: Option<&Value>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(x) = raw_number(py, raw)? {
+        return Ok(x);
+    }
+    Ok(PyFloat::new(py, v).into_any())
+}
+
+pub(crate) fn out_blob<'py>(py: Python<'py>, b: Blob) -> Bound<'py, PyAny> {
+    PyBytes::new(py, b.as_ref()).into_any()
+}
+
+/// Timezone-aware UTC datetime (dateutil's `tzutc()` when installed, as botocore returns).
+pub(crate) fn out_timestamp<'py>(py: Python<'py>, t: DateTime) -> PyResult<Bound<'py, PyAny>> {
+    let micros = t.subsec_nanos() / 1000;
+    time_module(py)?
+        .getattr(pyo3::intern!(py, "from_epoch"))?
+        .call1((t.secs(), micros))
+}
+
+/// Document: from the raw JSON when known (keeps wire key order), else from the SDK value.
+pub(crate) fn out_document<'py>(
+    py: Python<'py>,
+    d: Document,
+    raw: Option<&Value>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match raw {
+        Some(r) => json_to_py(py, r),
+        None => document_to_py(py, d),
+    }
+}
+
+/// A serde_json value as json.loads would return it.
+pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => out_bool(py, *b),
+        Value::Number(_) => raw_number(py, Some(v))?.unwrap_or_else(|| py.None().into_bound(py)),
+        Value::String(s) => out_str(py, s),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| json_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Value::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, json_to_py(py, x)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
+/// An SDK document as plain Python values.
+pub fn document_to_py(py: Python<'_>, d: Document) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match d {
+        Document::Null => py.None().into_bound(py),
+        Document::Bool(b) => out_bool(py, b),
+        Document::Number(Number::PosInt(u)) => u.into_pyobject(py)?.into_any(),
+        Document::Number(Number::NegInt(i)) => i.into_pyobject(py)?.into_any(),
+        Document::Number(Number::Float(f)) => PyFloat::new(py, f).into_any(),
+        Document::String(s) => out_str(py, &s),
+        Document::Array(a) => {
+            let items = a
+                .into_iter()
+                .map(|x| document_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Document::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, document_to_py(py, x)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
+pub(crate) fn out_list<'py, T>(
+    py: Python<'py>,
+    v: Vec<T>,
+    raw: Option<&Value>,
+    mut item: impl FnMut(Python<'py>, T, Option<&Value>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let raw_items = match raw {
+        Some(Value::Array(a)) if a.len() == v.len() => Some(a),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(v.len());
+    for (i, x) in v.into_iter().enumerate() {
+        out.push(item(py, x, raw_items.map(|a| &a[i]))?);
+    }
+    Ok(PyList::new(py, out)?.into_any())
+}
+
+/// Map in wire order when the raw JSON is known (the SDK's HashMap has none).
+pub(crate) fn out_map<'py, T>(
+    py: Python<'py>,
+    mut v: HashMap<String, T>,
+    raw: Option<&Value>,
+    mut value: impl FnMut(Python<'py>, T, Option<&Value>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let d = PyDict::new(py);
+    if let Some(Value::Object(o)) = raw {
+        for (k, rv) in o {
+            if let Some(x) = v.remove(k) {
+                d.set_item(k, value(py, x, Some(rv))?)?;
+            }
+        }
+    }
+    for (k, x) in v {
+        d.set_item(k, value(py, x, None)?)?;
+    }
+    Ok(d.into_any())
+}
+
+/// botocore's answer for a union member this client does not know: `{'SDK_UNKNOWN_MEMBER':
+/// {'name': tag}}`, the tag read from the raw JSON when known.
+pub(crate) fn out_unknown_member<'py>(
+    py: Python<'py>,
+    raw: Option<&Value>,
+    fallback: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let tag = match raw {
+        Some(Value::Object(o)) => o
+            .iter()
+            .find(|(k, x)| k.as_str() != "__type" && !x.is_null())
+            .map(|(k, _)| k.as_str())
+            .unwrap_or(fallback),
+        _ => fallback,
+    };
+    let inner = PyDict::new(py);
+    inner.set_item(pyo3::intern!(py, "name"), tag)?;
+    let d = PyDict::new(py);
+    d.set_item(pyo3::intern!(py, "SDK_UNKNOWN_MEMBER"), inner)?;
+    Ok(d.into_any())
+}
+
+/// Run a generated input converter at the root of a value, mapping errors to ParamErrors.
+pub(crate) fn run_input<T>(
+    f: impl FnOnce(&Path<'_>, &mut ParamErrors) -> PyResult<Option<T>>,
+) -> PyResult<Result<T, ParamErrors>> {
+    let mut e = ParamErrors::new();
+    let r = f(&Path::ROOT, &mut e)?;
+    match r {
+        Some(x) if e.is_empty() => Ok(Ok(x)),
+        _ => {
+            if e.is_empty() {
+                e.push("Invalid parameter input: could not be converted".to_owned());
+            }
+            Ok(Err(e))
+        }
+    }
+}
+
+#[pyfunction]
+#[pyo3(name = "_roundtrip")]
+fn roundtrip_hook(
+    py: Python<'_>,
+    shape_name: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    match generated::roundtrip(py, shape_name, value)? {
+        Ok(v) => Ok(v.unbind()),
+        Err(e) => Err(PyValueError::new_err(e.report())),
+    }
+}
+
+#[pyfunction]
+#[pyo3(name = "_shape_manifest")]
+fn shape_manifest_hook(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (shape, members) in generated::SHAPE_MANIFEST {
+        d.set_item(*shape, PyList::new(py, members.iter())?)?;
+    }
+    Ok(d)
+}
+
+/// Adds the test hooks `_roundtrip(shape_name, value)` and `_shape_manifest()`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(roundtrip_hook, m)?)?;
+    m.add_function(wrap_pyfunction!(shape_manifest_hook, m)?)?;
     Ok(())
 }

@@ -1,0 +1,1013 @@
+#!/usr/bin/env python3
+"""Generate the Python <-> AWS SDK for Rust converters for bedrock-runtime.
+
+Inputs (both pinned):
+  * codegen/bedrock-runtime-2023-09-30.service-2.json.gz -- botocore's service model (see README.md)
+  * the aws-sdk-bedrockruntime sources of the version locked in Cargo.lock, read from the cargo
+    registry (run `cargo fetch` first if they are missing); they are parsed to learn every Rust
+    type, field, builder and enum, and generation fails if the SDK and the model disagree.
+
+Outputs:
+  * src/convert/generated.rs
+  * python/bedrock_cris/_model.py
+
+Usage: python3 codegen/generate.py [--check]
+Stdlib only, Python 3.9+.
+"""
+
+import glob
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MODEL_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.service-2.json.gz")
+BOTOCORE_VERSION = "1.43.11"
+SDK_CRATE = "aws-sdk-bedrockruntime"
+OUT_RS = os.path.join(ROOT, "src", "convert", "generated.rs")
+OUT_PY = os.path.join(ROOT, "python", "bedrock_cris", "_model.py")
+
+# ---------------------------------------------------------------------------------------------
+# Known divergences between the botocore model and the Rust SDK. Anything not listed here that
+# differs makes generation fail, so an SDK or model bump cannot silently drop a member.
+# ---------------------------------------------------------------------------------------------
+# (shape, member): why the member has no counterpart in the SDK type.
+MEMBER_OVERRIDES = {
+    # Event-stream unions: smithy-rs models the exception events as the stream's error type
+    # (e.g. ConverseStreamOutputError), not as variants. The caller maps them to exceptions.
+    **{
+        (es, m): "exception event: surfaced as the SDK stream error"
+        for es, ms in {
+            "ConverseStreamOutput": [
+                "internalServerException",
+                "modelStreamErrorException",
+                "validationException",
+                "throttlingException",
+                "serviceUnavailableException",
+            ],
+            "ResponseStream": [
+                "internalServerException",
+                "modelStreamErrorException",
+                "validationException",
+                "throttlingException",
+                "modelTimeoutException",
+                "serviceUnavailableException",
+            ],
+            "InvokeModelWithBidirectionalStreamOutput": [
+                "internalServerException",
+                "modelStreamErrorException",
+                "validationException",
+                "throttlingException",
+                "modelTimeoutException",
+                "serviceUnavailableException",
+            ],
+        }.items()
+        for m in ms
+    },
+}
+# (shape, SDK field/variant): SDK members newer than the botocore model. Never set on input; on
+# output a union variant of this kind is reported like botocore reports an unknown member.
+SDK_EXTRA = {
+    ("ContentBlock", "ToolAddition"): "newer SDK model; botocore 1.43.11 does not know it",
+    ("ContentBlock", "ToolRemoval"): "newer SDK model; botocore 1.43.11 does not know it",
+    ("InvokeModelRequest", "request_metadata"): "newer SDK model; not in botocore 1.43.11",
+    ("InvokeModelWithResponseStreamRequest", "request_metadata"): "newer SDK model; not in botocore",
+    ("OutputConfig", "effort"): "newer SDK model; not in botocore 1.43.11",
+}
+# SDK operations botocore 1.43.11 does not have (ignored, listed for the record).
+SDK_ONLY_OPERATIONS = {"InvokeGuardrailChecks"}
+
+
+def fail(msg):
+    sys.stderr.write("generate.py: " + msg + "\n")
+    sys.exit(2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------
+def snake(name):
+    """CamelCase -> snake_case the way smithy-rs / botocore's xform_name do for these names."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.lower()
+
+
+def rust_name(name):
+    """smithy-rs type name: PascalCase of the snake_case name (CacheTTL -> CacheTtl)."""
+    return "".join(p[:1].upper() + p[1:] for p in snake(name).split("_"))
+
+
+def norm(name):
+    return name.replace("_", "").replace("r#", "").lower()
+
+
+RUST_KEYWORDS = {"type", "match", "ref", "self", "mod", "fn", "impl", "loop", "move", "use"}
+
+
+# ---------------------------------------------------------------------------------------------
+# SDK source parsing
+# ---------------------------------------------------------------------------------------------
+def locked_sdk_version():
+    with open(os.path.join(ROOT, "Cargo.lock")) as f:
+        lock = f.read()
+    m = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(SDK_CRATE), lock)
+    if not m:
+        fail("%s not found in Cargo.lock" % SDK_CRATE)
+    return m.group(1)
+
+
+def sdk_dir(version):
+    home = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
+    hits = glob.glob(os.path.join(home, "registry", "src", "*", "%s-%s" % (SDK_CRATE, version)))
+    if not hits:
+        try:
+            out = subprocess.run(
+                ["cargo", "metadata", "--format-version", "1", "--locked"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for pkg in json.loads(out)["packages"]:
+                if pkg["name"] == SDK_CRATE and pkg["version"] == version:
+                    hits = [os.path.dirname(pkg["manifest_path"])]
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    if not hits:
+        fail("sources of %s %s not found; run `cargo fetch`" % (SDK_CRATE, version))
+    return hits[0]
+
+
+class RustItem:
+    def __init__(self, kind, name, path, body, file_text):
+        self.kind = kind  # "struct" | "enum"
+        self.name = name
+        self.path = path  # e.g. crate::types::Message
+        self.fields = []  # struct: [(field_name, type_string)]; enum: [(variant, payload or None)]
+        self.file_text = file_text
+        for piece in split_top(body):
+            if kind == "struct":
+                fm = re.match(r"pub ([a-z_#0-9]+):(.+)$", piece)
+                if fm:
+                    self.fields.append((fm.group(1), canon(fm.group(2))))
+            else:
+                vm = re.match(r"([A-Z][A-Za-z0-9]*)(?:\((.+)\))?$", piece)
+                if vm:
+                    self.fields.append((vm.group(1), canon(vm.group(2)) if vm.group(2) else None))
+
+    def build_fallible(self):
+        m = re.search(r"pub fn build\(\s*self,?\s*\)\s*->\s*(::std::result::Result<)?", self.file_text)
+        if not m:
+            fail("no build() for %s" % self.path)
+        return bool(m.group(1))
+
+
+def split_top(body):
+    """Split a struct/enum body into its fields/variants (comments and attributes removed)."""
+    lines = [ln for ln in body.split("\n") if not ln.strip().startswith(("//", "#["))]
+    text = " ".join(ln.strip() for ln in lines)
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def canon(t):
+    t = re.sub(r"\s+", "", t)
+    for p in (
+        "::std::option::",
+        "::std::vec::",
+        "::std::string::",
+        "::std::collections::",
+        "::aws_smithy_types::",
+        "crate::types::error::",
+        "crate::types::",
+        "crate::primitives::",
+    ):
+        t = t.replace(p, "")
+    return t
+
+
+def parse_sdk(root):
+    items = {}
+    files = glob.glob(os.path.join(root, "src", "types", "_*.rs"))
+    files += glob.glob(os.path.join(root, "src", "types", "error", "_*.rs"))
+    files += glob.glob(os.path.join(root, "src", "operation", "*", "_*.rs"))
+    for fn in files:
+        with open(fn) as f:
+            text = f.read()
+        rel = os.path.relpath(fn, os.path.join(root, "src"))
+        parts = rel.split(os.sep)
+        if parts[0] == "types" and parts[1] == "error":
+            mod = "crate::types::error"
+        elif parts[0] == "types":
+            mod = "crate::types"
+        else:
+            mod = "crate::operation::" + parts[1]
+        for m in re.finditer(r"^pub (struct|enum) ([A-Za-z0-9]+) \{(\}|\n(.*?)^\})", text, re.M | re.S):
+            kind, name, body = m.group(1), m.group(2), m.group(4) or ""
+            items[mod + "::" + name] = RustItem(kind, name, mod + "::" + name, body, text)
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
+# Model analysis
+# ---------------------------------------------------------------------------------------------
+class Model:
+    def __init__(self, data, sdk):
+        self.data = data
+        self.shapes = data["shapes"]
+        self.ops = data["operations"]
+        self.sdk = sdk
+        self.op_of_input = {}
+        self.op_of_output = {}
+        for op, od in self.ops.items():
+            if "input" in od:
+                self.op_of_input[od["input"]["shape"]] = op
+            if "output" in od:
+                self.op_of_output[od["output"]["shape"]] = op
+        self.errors = sorted(n for n, s in self.shapes.items() if s.get("exception"))
+        self.reachable = self._reachable()
+        self.rust = {}  # shape -> RustItem for struct-like shapes
+        self.fields = {}  # shape -> [(member, field, optional)] for converted members
+        self.skipped = {}  # shape -> {member: reason}
+        self.sdk_extra = {}  # shape -> [SDK fields/variants not in the model]
+        self._bind()
+
+    def _reachable(self):
+        seen = []
+        stack = []
+        for od in self.ops.values():
+            for k in ("input", "output"):
+                if k in od:
+                    stack.append(od[k]["shape"])
+            for e in od.get("errors", []):
+                stack.append(e["shape"])
+        seen_set = set()
+        while stack:
+            n = stack.pop()
+            if n in seen_set:
+                continue
+            seen_set.add(n)
+            seen.append(n)
+            s = self.shapes[n]
+            if s["type"] == "structure":
+                for m in s["members"].values():
+                    stack.append(m["shape"])
+            elif s["type"] == "list":
+                stack.append(s["member"]["shape"])
+            elif s["type"] == "map":
+                stack.append(s["key"]["shape"])
+                stack.append(s["value"]["shape"])
+        return sorted(seen)
+
+    # kinds -----------------------------------------------------------------
+    def kind(self, n):
+        s = self.shapes[n]
+        t = s["type"]
+        if t == "structure":
+            if s.get("document"):
+                return "document"
+            if s.get("eventstream"):
+                return "eventstream"
+            if s.get("union"):
+                return "union"
+            if s.get("exception"):
+                return "error"
+            if n in self.op_of_input:
+                return "request"
+            if n in self.op_of_output:
+                return "response"
+            return "struct"
+        if t == "string":
+            return "enum" if "enum" in s else "string"
+        return t
+
+    def rust_path(self, n):
+        k = self.kind(n)
+        if k == "request":
+            op = self.op_of_input[n]
+            return "crate::operation::%s::%sInput" % (snake(op), op)
+        if k == "response":
+            op = self.op_of_output[n]
+            return "crate::operation::%s::%sOutput" % (snake(op), op)
+        if k == "error":
+            return "crate::types::error::" + rust_name(n)
+        return "crate::types::" + rust_name(n)
+
+    def rty(self, n):
+        """Canonical Rust type (as canon() prints SDK types) for a value of shape n."""
+        k = self.kind(n)
+        s = self.shapes[n]
+        simple = {
+            "string": "String",
+            "integer": "i32",
+            "long": "i64",
+            "float": "f32",
+            "double": "f64",
+            "boolean": "bool",
+            "blob": "Blob",
+            "timestamp": "DateTime",
+            "document": "Document",
+        }
+        if k in simple:
+            return simple[k]
+        if k == "list":
+            return "Vec<%s>" % self.rty(s["member"]["shape"])
+        if k == "map":
+            return "HashMap<String,%s>" % self.rty(s["value"]["shape"])
+        return rust_name(n)
+
+    def full_rty(self, n):
+        """Rust type as written in generated code."""
+        k = self.kind(n)
+        s = self.shapes[n]
+        simple = {
+            "string": "String",
+            "integer": "i32",
+            "long": "i64",
+            "float": "f32",
+            "double": "f64",
+            "boolean": "bool",
+            "blob": "Blob",
+            "timestamp": "DateTime",
+            "document": "Document",
+        }
+        if k in simple:
+            return simple[k]
+        if k == "list":
+            return "Vec<%s>" % self.full_rty(s["member"]["shape"])
+        if k == "map":
+            return "HashMap<String, %s>" % self.full_rty(s["value"]["shape"])
+        return self.rust_path(n).replace("crate::", "sdk::")
+
+    def _bind(self):
+        problems = []
+        for n in self.reachable:
+            k = self.kind(n)
+            s = self.shapes[n]
+            if k == "enum":
+                item = self.sdk.get(self.rust_path(n))
+                if item is None or item.kind != "enum":
+                    problems.append("enum %s: no SDK enum %s" % (n, self.rust_path(n)))
+                continue
+            if k not in ("struct", "union", "eventstream", "error", "request", "response"):
+                continue
+            path = self.rust_path(n)
+            item = self.sdk.get(path)
+            want = "enum" if k in ("union", "eventstream") else "struct"
+            if item is None or item.kind != want:
+                problems.append("%s %s: no SDK %s %s" % (k, n, want, path))
+                continue
+            self.rust[n] = item
+            sdk_fields = {norm(f): (f, t) for f, t in item.fields}
+            used = set()
+            out = []
+            skipped = {}
+            for mname, m in s["members"].items():
+                key = norm(mname)
+                if self.kind(m["shape"]) == "eventstream":
+                    skipped[mname] = "event stream: handled by the caller"
+                    continue
+                if (n, mname) in MEMBER_OVERRIDES:
+                    skipped[mname] = MEMBER_OVERRIDES[(n, mname)]
+                    if key in sdk_fields:
+                        problems.append("%s.%s: listed as override but present in SDK" % (n, mname))
+                    continue
+                if key not in sdk_fields:
+                    problems.append("%s.%s: member missing in SDK %s" % (n, mname, path))
+                    continue
+                used.add(key)
+                fname, ftype = sdk_fields[key]
+                target = m["shape"]
+                expect = self.rty(target)
+                if want == "enum":
+                    if ftype != expect:
+                        problems.append(
+                            "%s.%s: SDK variant type %s, model wants %s" % (n, mname, ftype, expect)
+                        )
+                    out.append((mname, fname, False))
+                    continue
+                optional = ftype.startswith("Option<")
+                inner = ftype[len("Option<") : -1] if optional else ftype
+                if inner != expect:
+                    problems.append("%s.%s: SDK field type %s, model wants %s" % (n, mname, ftype, expect))
+                    continue
+                out.append((mname, fname, optional))
+            for key, (f, t) in sdk_fields.items():
+                if key not in used and not any(norm(x) == key for x in skipped):
+                    if key == "unknown" or (n, f) in SDK_EXTRA:
+                        self.sdk_extra.setdefault(n, []).append(f)
+                        continue
+                    problems.append("%s: SDK %s has %s not in the model" % (n, path, f))
+            self.fields[n] = out
+            self.skipped[n] = skipped
+        if problems:
+            fail("model and SDK diverge:\n  " + "\n  ".join(problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rust emission
+# ---------------------------------------------------------------------------------------------
+def fn(n):
+    return snake(n)
+
+
+def rust_str(s):
+    return json.dumps(s)
+
+
+class Emitter:
+    def __init__(self, model, sdk_version):
+        self.m = model
+        self.sdk_version = sdk_version
+        self.out = []
+
+    def w(self, text=""):
+        self.out.append(text)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def min_of(self, n):
+        s = self.m.shapes[n]
+        return s.get("min")
+
+    def in_call(self, n, v, p):
+        """Expression converting Python `v` at path `p` into shape n (PyResult<Option<T>>)."""
+        return "i_%s(%s, %s, e)" % (fn(n), v, p)
+
+    def out_call(self, n, v, raw):
+        return "o_%s(py, %s, %s)" % (fn(n), v, raw)
+
+    # -- per shape ---------------------------------------------------------------------------
+    def shape_fns(self, n):
+        k = self.m.kind(n)
+        s = self.m.shapes[n]
+        T = self.m.full_rty(n)
+        sig_in = (
+            "pub(crate) fn i_%s(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
+            "-> PyResult<Option<%s>> {" % (fn(n), T)
+        )
+        sig_out = (
+            "pub(crate) fn o_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>) "
+            "-> PyResult<Bound<'py, PyAny>> {" % (fn(n), T)
+        )
+        mn = self.min_of(n)
+        if k in ("string", "enum", "integer", "long", "float", "double", "boolean", "blob",
+                 "timestamp", "document"):
+            ins = {
+                "string": "in_string(v, p, e, %s)" % opt_usize(mn),
+                "enum": "in_enum(v, p, e, %s)" % opt_usize(mn),
+                "integer": "in_i32(v, p, e, %s)" % opt_i64(mn),
+                "long": "in_i64(v, p, e, %s)" % opt_i64(mn),
+                "float": "in_f32(v, p, e, %s)" % opt_f64(mn),
+                "double": "in_f64(v, p, e, %s)" % opt_f64(mn),
+                "boolean": "in_bool(v, p, e)",
+                "blob": "in_blob(v, p, e)",
+                "timestamp": "in_timestamp(v, p, e)",
+                "document": "in_document(v, p, e)",
+            }[k]
+            outs = {
+                "string": "Ok(out_str(py, &v))",
+                "enum": "Ok(out_str(py, v.as_str()))",
+                "integer": "out_int(py, i64::from(v))",
+                "long": "out_int(py, v)",
+                "float": "out_f32(py, v, raw)",
+                "double": "out_f64(py, v, raw)",
+                "boolean": "Ok(out_bool(py, v))",
+                "blob": "Ok(out_blob(py, v))",
+                "timestamp": "out_timestamp(py, v)",
+                "document": "out_document(py, v, raw)",
+            }[k]
+            self.w(sig_in)
+            self.w("    " + ins)
+            self.w("}")
+            self.w(sig_out)
+            self.w("    " + outs)
+            self.w("}")
+            return
+        if k == "list":
+            mem = s["member"]["shape"]
+            self.w(sig_in)
+            self.w("    in_list(v, p, e, %s, i_%s)" % (opt_usize(mn), fn(mem)))
+            self.w("}")
+            self.w(sig_out)
+            self.w("    out_list(py, v, raw, o_%s)" % fn(mem))
+            self.w("}")
+            return
+        if k == "map":
+            val = s["value"]["shape"]
+            self.w(sig_in)
+            self.w(
+                "    in_map(v, p, e, %s, %s, i_%s)"
+                % (opt_usize(mn), opt_usize(self.min_of(s["key"]["shape"])), fn(val))
+            )
+            self.w("}")
+            self.w(sig_out)
+            self.w("    out_map(py, v, raw, o_%s)" % fn(val))
+            self.w("}")
+            return
+        if k in ("union", "eventstream"):
+            self.union_fns(n, sig_in, sig_out, T)
+            return
+        self.struct_in(n, sig_in, None)
+        self.struct_out(n, sig_out)
+
+    def members(self, n):
+        return list(self.m.shapes[n]["members"])
+
+    def dispatch_members(self, n, body_for):
+        """for (k, val) in d.iter() { match key { "m" => ..., } } in dict order."""
+        fields = self.m.fields[n]
+        if not fields:
+            return
+        self.w("    for (k, v) in d.iter() {")
+        self.w("        let Some(k) = key_str(&k)? else { continue };")
+        self.w("        match &*k {")
+        for mname, fname, _opt in fields:
+            pat, body = body_for(mname, fname)
+            self.w("            %s%s => %s," % (rust_str(mname), pat, body))
+        self.w("            _ => {}")
+        self.w("        }")
+        self.w("    }")
+
+    def validate_head(self, n, union):
+        s = self.m.shapes[n]
+        names = self.members(n)
+        member_list = rust_str(", ".join(names))
+        converted = [mn for mn, _f, _o in self.m.fields[n]]
+        self.w("    let Some(d) = as_dict(v, p, e)? else { return Ok(None) };")
+        self.w("    let n0 = e.len();")
+        if union:
+            self.w("    check_union(d, p, e, %s);" % member_list)
+        req = s.get("required", [])
+        if req:
+            self.w("    check_required(d, p, e, &[%s])?;" % ", ".join(rust_str(r) for r in req))
+        # Members handled by the caller (event streams) are known names but not converted.
+        known = names if not union else converted
+        self.w("    check_unknown(d, p, e, &[%s], %s)?;" % (", ".join(rust_str(x) for x in known), member_list))
+        return converted
+
+    def struct_in(self, n, sig, fluent):
+        """Structure input. fluent: None -> build the SDK struct; else the fluent builder type."""
+        k = self.m.kind(n)
+        fields = self.m.fields[n]
+        self.w(sig)
+        self.validate_head(n, False)
+        for mname, fname, _o in fields:
+            self.w("    let mut f_%s = None;" % fname.replace("r#", ""))
+
+        def body(mname, fname):
+            target = self.m.shapes[n]["members"][mname]["shape"]
+            var = "f_" + fname.replace("r#", "")
+            conv = self.in_call(target, "&v", "&p.field(%s)" % rust_str(mname))
+            if k == "request" and self.m.kind(target) == "document":
+                # botocore drops top-level None parameters before serialising.
+                return " if !v.is_none()", "%s = %s?" % (var, conv)
+            return "", "%s = %s?" % (var, conv)
+
+        self.dispatch_members(n, body)
+        self.w("    if e.len() != n0 {")
+        self.w("        return Ok(None);")
+        self.w("    }")
+        setters = "".join(
+            ".set_%s(f_%s)" % (fname.replace("r#", ""), fname.replace("r#", "")) for _m, fname, _o in fields
+        )
+        if fluent:
+            self.w("    Ok(Some(b%s))" % setters)
+        else:
+            path = self.m.rust_path(n).replace("crate::", "sdk::")
+            if self.m.rust[n].build_fallible():
+                self.w("    Ok(built(%s::builder()%s.build(), p, e))" % (path, setters))
+            else:
+                self.w("    Ok(Some(%s::builder()%s.build()))" % (path, setters))
+        self.w("}")
+
+    def ordered_members(self, n):
+        """botocore's output order: header-bound members first (model order), then the rest."""
+        s = self.m.shapes[n]
+        fields = self.m.fields[n]
+        if self.m.kind(n) != "response":
+            return fields
+        hdr = [f for f in fields if s["members"][f[0]].get("location") == "header"]
+        rest = [f for f in fields if s["members"][f[0]].get("location") != "header"]
+        return hdr + rest
+
+    def struct_out_body(self, n, into, skip_payload_var):
+        s = self.m.shapes[n]
+        fields = self.m.fields[n]
+        path = self.m.rust_path(n).replace("crate::", "sdk::")
+        if fields:
+            self.w(
+                "    let %s { %s, .. } = v;" % (path, ", ".join(f for _m, f, _o in fields))
+            )
+        else:
+            self.w("    let _ = v;")
+        payload = s.get("payload")
+        for mname, fname, opt in self.ordered_members(n):
+            mem = s["members"][mname]
+            target = mem["shape"]
+            is_header = mem.get("location") is not None
+            raw = "None" if is_header else "raw_get(raw, %s)" % rust_str(mname)
+            key = "pyo3::intern!(py, %s)" % rust_str(mname)
+            guard = ""
+            if skip_payload_var and mname == payload:
+                guard = "!%s && " % skip_payload_var
+            if mname == payload:
+                is_header = True  # a blob payload is the whole body, not a JSON member
+                raw = "None"
+            closes = 1
+            if opt:
+                head = "if let Some(x) = %s {" % fname
+                if guard:
+                    head = "if !%s {\n    %s" % (skip_payload_var, head)
+                    closes = 2
+            else:
+                conds = []
+                if guard:
+                    conds.append("!" + skip_payload_var)
+                if not is_header:
+                    conds.append("raw_present(raw, %s)" % rust_str(mname))
+                head = ("if %s {" % " && ".join(conds)) if conds else "{"
+                head += "\n        let x = %s;" % fname
+            self.w("    " + head)
+            self.w("        %s.set_item(%s, %s?)?;" % (into, key, self.out_call(target, "x", raw)))
+            for _ in range(closes):
+                self.w("    }")
+
+    def struct_out(self, n, sig):
+        self.w(sig)
+        self.w("    let d = PyDict::new(py);")
+        self.struct_out_body(n, "d", None)
+        self.w("    Ok(d.into_any())")
+        self.w("}")
+
+    def union_fns(self, n, sig_in, sig_out, T):
+        fields = self.m.fields[n]
+        s = self.m.shapes[n]
+        self.w(sig_in)
+        self.validate_head(n, True)
+        self.w("    let mut out = None;")
+        rpath = T
+
+        def body(mname, fname):
+            target = s["members"][mname]["shape"]
+            conv = self.in_call(target, "&v", "&p.field(%s)" % rust_str(mname))
+            return "", "out = %s?.map(%s::%s)" % (conv, rpath, fname)
+
+        self.dispatch_members(n, body)
+        self.w("    if e.len() != n0 {")
+        self.w("        return Ok(None);")
+        self.w("    }")
+        self.w("    Ok(out)")
+        self.w("}")
+        # output
+        self.w(sig_out)
+        self.w("    let d = PyDict::new(py);")
+        self.w("    match v {")
+        for mname, fname, _o in fields:
+            target = s["members"][mname]["shape"]
+            self.w("        %s::%s(x) => {" % (rpath, fname))
+            self.w(
+                "            d.set_item(pyo3::intern!(py, %s), %s?)?;"
+                % (rust_str(mname), self.out_call(target, "x", "raw_get(raw, %s)" % rust_str(mname)))
+            )
+            self.w("        }")
+        extra = [v for v in self.m.sdk_extra.get(n, []) if v != "Unknown"]
+        if self.m.kind(n) == "eventstream":
+            self.w("        // botocore yields {} for an event type it does not know.")
+            self.w("        _ => {}")
+        else:
+            for v in extra:
+                self.w("        %s::%s(_) => {" % (rpath, v))
+                self.w("            return out_unknown_member(py, raw, %s);" % rust_str(v[:1].lower() + v[1:]))
+                self.w("        }")
+            self.w("        _ => return out_unknown_member(py, raw, \"Unknown\"),")
+        self.w("    }")
+        self.w("    Ok(d.into_any())")
+        self.w("}")
+
+    # -- per operation -----------------------------------------------------------------------
+    def op_fns(self, op):
+        od = self.m.ops[op]
+        sop = snake(op)
+        req = od["input"]["shape"]
+        resp = od["output"]["shape"]
+        fb = "sdk::operation::%s::builders::%sFluentBuilder" % (sop, op)
+        self.w("/// Validate `%s` keyword arguments like botocore and set them on the fluent builder." % op)
+        sig = (
+            "pub fn %s_input(params: &Bound<'_, PyDict>, b: %s) -> PyResult<Result<%s, ParamErrors>> {\n"
+            "    run_input(|p, e| %s_into(params.as_any(), p, e, b))\n}" % (sop, fb, fb, sop)
+        )
+        self.w(sig)
+        self.struct_in(
+            req,
+            "fn %s_into(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors, b: %s) "
+            "-> PyResult<Option<%s>> {" % (sop, fb, fb),
+            fluent=True,
+        )
+        out_t = self.m.rust_path(resp).replace("crate::", "sdk::")
+        streamed = [m for m, why in self.m.skipped.get(resp, {}).items()]
+        has_blob_payload = (
+            self.m.shapes[resp].get("payload")
+            and self.m.kind(self.m.shapes[resp]["members"][self.m.shapes[resp]["payload"]]["shape"]) == "blob"
+        )
+        doc = "/// Append the `%s` output members to `into` in botocore's order (headers, then body)." % op
+        if has_blob_payload:
+            doc += "\n/// The streaming payload `%s` is left to the caller." % self.m.shapes[resp]["payload"]
+        if streamed:
+            doc += "\n/// The event stream member(s) %s are left to the caller." % ", ".join("`%s`" % x for x in streamed)
+        self.w(doc)
+        self.w(
+            "pub fn %s_output<'py>(py: Python<'py>, out: %s, raw: Option<&Value>, into: &Bound<'py, PyDict>) "
+            "-> PyResult<()> {\n    fill_%s(py, out, raw, into, true)\n}" % (sop, out_t, fn(resp))
+        )
+
+    def response_fill(self, n):
+        T = self.m.rust_path(n).replace("crate::", "sdk::")
+        self.w(
+            "fn fill_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>, d: &Bound<'py, PyDict>, "
+            "skip_payload: bool) -> PyResult<()> {" % (fn(n), T)
+        )
+        self.struct_out_body(n, "d", "skip_payload")
+        self.w("    Ok(())")
+        self.w("}")
+
+    def emit(self):
+        m = self.m
+        self.w(
+            "// @generated by codegen/generate.py from botocore %s bedrock-runtime %s "
+            "\u2014 do not edit" % (BOTOCORE_VERSION, m.data["metadata"]["apiVersion"])
+        )
+        self.w("// Checked against %s %s." % (SDK_CRATE, self.sdk_version))
+        self.w("//! Generated converters: one `i_<shape>` (Python -> SDK, botocore validation) and one")
+        self.w("//! `o_<shape>` (SDK -> Python, botocore parser output) per shape, and per-operation entry")
+        self.w("//! points. See codegen/README.md.")
+        self.w("// Generated code is uniform on purpose: `raw`/`py` are passed to every converter even")
+        self.w("// when a shape does not need them, and 300+ functions would otherwise need special cases.")
+        self.w("#![allow(unused_variables, clippy::single_match)]")
+        self.w()
+        self.w("use aws_sdk_bedrockruntime as sdk;")
+        self.w("use aws_smithy_types::{Blob, DateTime, Document};")
+        self.w("use pyo3::prelude::*;")
+        self.w("use pyo3::types::PyDict;")
+        self.w("use serde_json::Value;")
+        self.w("use std::collections::HashMap;")
+        self.w()
+        self.w("use super::*;")
+        self.w()
+        for op in sorted(m.ops):
+            self.op_fns(op)
+            self.w()
+        # event streams
+        for n in m.reachable:
+            if m.kind(n) != "eventstream":
+                continue
+            T = m.full_rty(n)
+            owner = [
+                (op, mem)
+                for op, od in m.ops.items()
+                for io in ("input", "output")
+                for mem, md in m.shapes[od[io]["shape"]]["members"].items()
+                if md["shape"] == n
+            ]
+            op, mem = owner[0]
+            ev_name = snake(n)
+            if n in ("ConverseStreamOutput",):
+                pub = "converse_stream_event"
+            elif n == "ResponseStream":
+                pub = "invoke_model_with_response_stream_event"
+            elif n == "InvokeModelWithBidirectionalStreamOutput":
+                pub = "invoke_model_with_bidirectional_stream_event"
+            else:
+                pub = "invoke_model_with_bidirectional_stream_input_event"
+            if pub.endswith("_input_event"):
+                self.w("/// Validate and convert one `%s` event dict (e.g. `{'chunk': {'bytes': b'..'}}`)." % n)
+                self.w(
+                    "pub fn %s(event: &Bound<'_, PyAny>) -> PyResult<Result<%s, ParamErrors>> {\n"
+                    "    run_input(|p, e| i_%s(event, p, e))\n}" % (pub, T, ev_name)
+                )
+            else:
+                self.w("/// One `%s` event as botocore yields it: `{'<eventName>': {...}}` (`{}` if unknown)." % n)
+                self.w(
+                    "pub fn %s<'py>(py: Python<'py>, ev: %s) -> PyResult<Bound<'py, PyDict>> {\n"
+                    "    Ok(o_%s(py, ev, None)?.cast_into::<PyDict>()?)\n}" % (pub, T, ev_name)
+                )
+            self.w()
+        for n in m.reachable:
+            if m.kind(n) == "response":
+                self.response_fill(n)
+                T = m.full_rty(n)
+                self.struct_in(
+                    n,
+                    "pub(crate) fn i_%s(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
+                    "-> PyResult<Option<%s>> {" % (fn(n), T),
+                    None,
+                )
+                self.w(
+                    "pub(crate) fn o_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>) "
+                    "-> PyResult<Bound<'py, PyAny>> {" % (fn(n), T)
+                )
+                self.w("    let d = PyDict::new(py);")
+                self.w("    fill_%s(py, v, raw, &d, false)?;" % fn(n))
+                self.w("    Ok(d.into_any())")
+                self.w("}")
+            else:
+                self.shape_fns(n)
+        self.w()
+        # roundtrip + manifest
+        self.w("/// Python -> SDK -> Python for any shape (test hook).")
+        self.w(
+            "pub(crate) fn roundtrip<'py>(py: Python<'py>, shape: &str, v: &Bound<'py, PyAny>) "
+            "-> PyResult<Result<Bound<'py, PyAny>, ParamErrors>> {"
+        )
+        self.w("    macro_rules! rt {")
+        self.w("        ($i:ident, $o:ident) => {")
+        self.w("            match run_input(|p, e| $i(v, p, e))? {")
+        self.w("                Ok(x) => Ok(Ok($o(py, x, None)?)),")
+        self.w("                Err(e) => Ok(Err(e)),")
+        self.w("            }")
+        self.w("        };")
+        self.w("    }")
+        self.w("    match shape {")
+        for n in m.reachable:
+            self.w("        %s => rt!(i_%s, o_%s)," % (rust_str(n), fn(n), fn(n)))
+        self.w(
+            '        _ => Err(pyo3::exceptions::PyKeyError::new_err(format!("unknown shape {shape}"))),'
+        )
+        self.w("    }")
+        self.w("}")
+        self.w()
+        self.w("/// Every shape and the members the converters handle, in model order.")
+        self.w("pub(crate) const SHAPE_MANIFEST: &[(&str, &[&str])] = &[")
+        for n in m.reachable:
+            mem = [mn for mn, _f, _o in m.fields.get(n, [])]
+            self.w("    (%s, &[%s])," % (rust_str(n), ", ".join(rust_str(x) for x in mem)))
+        self.w("];")
+        return "\n".join(self.out) + "\n"
+
+
+def opt_usize(v):
+    return "None" if v is None else "Some(%d)" % v
+
+
+def opt_i64(v):
+    return "None" if v is None else "Some(%d)" % v
+
+
+def opt_f64(v):
+    return "None" if v is None else "Some((%r_f64, %s))" % (float(v), rust_str(str(v)))
+
+
+def rustfmt(text):
+    """Format generated Rust with the toolchain's rustfmt so `cargo fmt --check` stays clean."""
+    try:
+        r = subprocess.run(
+            ["rustfmt", "--edition", "2021", "--emit", "stdout"],
+            input=text,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+    except OSError as exc:
+        fail("rustfmt not found (%s); install it with `rustup component add rustfmt`" % exc)
+    if r.returncode != 0:
+        fail("rustfmt failed on the generated code:\n" + r.stderr[-4000:])
+    return r.stdout
+
+
+def xform_name(name):
+    """botocore.xform_name for the operation names of this service."""
+    return snake(name)
+
+
+def emit_py(model):
+    m = model
+    L = []
+    L.append(
+        "# @generated by codegen/generate.py from botocore %s bedrock-runtime %s \u2014 do not edit"
+        % (BOTOCORE_VERSION, m.data["metadata"]["apiVersion"])
+    )
+    L.append('"""What the boto3-compatible facade needs from the bedrock-runtime service model."""')
+    L.append("")
+    L.append("SERVICE_NAME = %r" % "bedrock-runtime")
+    L.append("API_VERSION = %r" % m.data["metadata"]["apiVersion"])
+    L.append("BOTOCORE_VERSION = %r" % BOTOCORE_VERSION)
+    L.append("")
+    L.append("# python method name -> OperationName, in model order")
+    L.append("OPERATIONS = {")
+    for op in m.ops:
+        L.append("    %r: %r," % (xform_name(op), op))
+    L.append("}")
+    L.append("")
+    L.append("# Modelled error shapes (exception classes), sorted.")
+    L.append("ERROR_SHAPES = (")
+    for e in m.errors:
+        L.append("    %r," % e)
+    L.append(")")
+    L.append("")
+    L.append("# Per error shape: HTTP status code, fault (server) or not, retryable.")
+    L.append("ERROR_INFO = {")
+    for e in m.errors:
+        s = m.shapes[e]
+        L.append(
+            "    %r: {'status': %r, 'fault': %r, 'retryable': %r},"
+            % (e, s.get("error", {}).get("httpStatusCode"), bool(s.get("fault")), "retryable" in s)
+        )
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> modelled errors it can raise, in model order.")
+    L.append("OPERATION_ERRORS = {")
+    for op, od in m.ops.items():
+        L.append("    %r: (%s)," % (op, "".join("%r, " % e["shape"] for e in od.get("errors", []))))
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> input members in model order (botocore lists them in errors).")
+    L.append("INPUT_MEMBERS = {")
+    for op, od in m.ops.items():
+        mem = list(m.shapes[od["input"]["shape"]]["members"])
+        L.append("    %r: (%s)," % (op, "".join("%r, " % x for x in mem)))
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> (payload member, kind) for outputs the caller fills itself:")
+    L.append("# 'blob' = streaming body object, 'eventstream' = iterable event stream.")
+    L.append("STREAMING_OUTPUT = {")
+    for op, od in m.ops.items():
+        resp = m.shapes[od["output"]["shape"]]
+        pl = resp.get("payload")
+        if pl:
+            k = m.kind(resp["members"][pl]["shape"])
+            if k in ("blob", "eventstream"):
+                L.append("    %r: (%r, %r)," % (op, pl, k))
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> input event-stream member (bidirectional streams).")
+    L.append("STREAMING_INPUT = {")
+    for op, od in m.ops.items():
+        req = m.shapes[od["input"]["shape"]]
+        for mem, md in req["members"].items():
+            if m.kind(md["shape"]) == "eventstream":
+                L.append("    %r: %r," % (op, mem))
+    L.append("}")
+    L.append("")
+    L.append("# Event-stream shape -> exception event members (raised while iterating).")
+    L.append("EVENT_STREAM_ERRORS = {")
+    for n in m.reachable:
+        if m.kind(n) == "eventstream":
+            ex = [x for x, md in m.shapes[n]["members"].items() if m.shapes[md["shape"]].get("exception")]
+            if ex:
+                L.append("    %r: {%s}," % (n, ", ".join("%r: %r" % (x, m.shapes[n]["members"][x]["shape"]) for x in ex)))
+    L.append("}")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    with gzip.open(MODEL_PATH) as f:
+        data = json.load(f)
+    version = locked_sdk_version()
+    sdk = parse_sdk(sdk_dir(version))
+    model = Model(data, sdk)
+    stale = [k for k in SDK_EXTRA if k[1] not in model.sdk_extra.get(k[0], [])]
+    if stale:
+        fail("SDK_EXTRA entries no longer needed: %s" % stale)
+    rs = rustfmt(Emitter(model, version).emit())
+    py = emit_py(model)
+    outputs = {OUT_RS: rs, OUT_PY: py}
+    changed = []
+    for path, text in outputs.items():
+        try:
+            with open(path) as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = None
+        if old != text:
+            changed.append(os.path.relpath(path, ROOT))
+            if not check:
+                with open(path, "w") as f:
+                    f.write(text)
+    if check:
+        if changed:
+            sys.stderr.write("generate.py --check: out of date: %s\n" % ", ".join(changed))
+            sys.exit(1)
+        print("generated files are up to date")
+    else:
+        print("wrote %s" % (", ".join(changed) if changed else "nothing (up to date)"))
+
+
+if __name__ == "__main__":
+    main()
