@@ -333,6 +333,18 @@ class Model:
             return "HashMap<String,%s>" % self.rty(s["value"]["shape"])
         return rust_name(n)
 
+    def via_builder(self, n):
+        """Request/response shapes with an event-stream member cannot be built without the
+        stream; the round-trip hook works on their builders instead."""
+        return self.kind(n) in ("request", "response") and any(
+            self.kind(m["shape"]) == "eventstream" for m in self.shapes[n]["members"].values()
+        )
+
+    def builder_path(self, n):
+        path = self.rust_path(n)
+        mod, name = path.rsplit("::", 1)
+        return "%s::builders::%sBuilder" % (mod, name)
+
     def full_rty(self, n):
         """Rust type as written in generated code."""
         k = self.kind(n)
@@ -350,6 +362,8 @@ class Model:
         }
         if k in simple:
             return simple[k]
+        if self.via_builder(n):
+            return self.builder_path(n).replace("crate::", "sdk::")
         if k == "list":
             return "Vec<%s>" % self.full_rty(s["member"]["shape"])
         if k == "map":
@@ -591,7 +605,9 @@ class Emitter:
             self.w("    Ok(Some(b%s))" % setters)
         else:
             path = self.m.rust_path(n).replace("crate::", "sdk::")
-            if self.m.rust[n].build_fallible():
+            if self.m.via_builder(n):
+                self.w("    Ok(Some(%s::builder()%s))" % (path, setters))
+            elif self.m.rust[n].build_fallible():
                 self.w("    Ok(built(%s::builder()%s.build(), p, e))" % (path, setters))
             else:
                 self.w("    Ok(Some(%s::builder()%s.build()))" % (path, setters))
@@ -607,11 +623,14 @@ class Emitter:
         rest = [f for f in fields if s["members"][f[0]].get("location") != "header"]
         return hdr + rest
 
-    def struct_out_body(self, n, into, skip_payload_var):
+    def struct_out_body(self, n, into, skip_payload_var, getters=False):
         s = self.m.shapes[n]
         fields = self.m.fields[n]
         path = self.m.rust_path(n).replace("crate::", "sdk::")
-        if fields:
+        if getters:
+            for _m, f, _o in fields:
+                self.w("    let %s = v.get_%s().clone();" % (f, f.replace("r#", "")))
+        elif fields:
             self.w(
                 "    let %s { %s, .. } = v;" % (path, ", ".join(f for _m, f, _o in fields))
             )
@@ -619,6 +638,7 @@ class Emitter:
             self.w("    let _ = v;")
         payload = s.get("payload")
         for mname, fname, opt in self.ordered_members(n):
+            opt = opt or getters
             mem = s["members"][mname]
             target = mem["shape"]
             is_header = mem.get("location") is not None
@@ -652,7 +672,7 @@ class Emitter:
     def struct_out(self, n, sig):
         self.w(sig)
         self.w("    let d = PyDict::new(py);")
-        self.struct_out_body(n, "d", None)
+        self.struct_out_body(n, "d", None, getters=self.m.via_builder(n))
         self.w("    Ok(d.into_any())")
         self.w("}")
 
@@ -823,7 +843,10 @@ class Emitter:
                     "-> PyResult<Bound<'py, PyAny>> {" % (fn(n), T)
                 )
                 self.w("    let d = PyDict::new(py);")
-                self.w("    fill_%s(py, v, raw, &d, false)?;" % fn(n))
+                if m.via_builder(n):
+                    self.struct_out_body(n, "d", None, getters=True)
+                else:
+                    self.w("    fill_%s(py, v, raw, &d, false)?;" % fn(n))
                 self.w("    Ok(d.into_any())")
                 self.w("}")
             else:

@@ -4167,7 +4167,7 @@ pub(crate) fn i_converse_stream_response(
     v: &Bound<'_, PyAny>,
     p: &Path<'_>,
     e: &mut ParamErrors,
-) -> PyResult<Option<sdk::operation::converse_stream::ConverseStreamOutput>> {
+) -> PyResult<Option<sdk::operation::converse_stream::builders::ConverseStreamOutputBuilder>> {
     let Some(d) = as_dict(v, p, e)? else {
         return Ok(None);
     };
@@ -4176,19 +4176,16 @@ pub(crate) fn i_converse_stream_response(
     if e.len() != n0 {
         return Ok(None);
     }
-    Ok(built(
-        sdk::operation::converse_stream::ConverseStreamOutput::builder().build(),
-        p,
-        e,
+    Ok(Some(
+        sdk::operation::converse_stream::ConverseStreamOutput::builder(),
     ))
 }
 pub(crate) fn o_converse_stream_response<'py>(
     py: Python<'py>,
-    v: sdk::operation::converse_stream::ConverseStreamOutput,
+    v: sdk::operation::converse_stream::builders::ConverseStreamOutputBuilder,
     raw: Option<&Value>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
-    fill_converse_stream_response(py, v, raw, &d, false)?;
     Ok(d.into_any())
 }
 pub(crate) fn i_converse_stream_trace(
@@ -10854,7 +10851,7 @@ pub(crate) fn o_invoke_model_with_bidirectional_stream_output<'py>(
     }
     Ok(d.into_any())
 }
-pub(crate) fn i_invoke_model_with_bidirectional_stream_request(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamInput>>{
+pub(crate) fn i_invoke_model_with_bidirectional_stream_request(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_bidirectional_stream::builders::InvokeModelWithBidirectionalStreamInputBuilder>>{
     let Some(d) = as_dict(v, p, e)? else {
         return Ok(None);
     };
@@ -10872,15 +10869,15 @@ pub(crate) fn i_invoke_model_with_bidirectional_stream_request(v: &Bound<'_, PyA
     if e.len() != n0 {
         return Ok(None);
     }
-    Ok(built(sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamInput::builder().set_model_id(f_model_id).build(), p, e))
+    Ok(Some(sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamInput::builder().set_model_id(f_model_id)))
 }
 pub(crate) fn o_invoke_model_with_bidirectional_stream_request<'py>(
     py: Python<'py>,
-    v: sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamInput,
+    v: sdk::operation::invoke_model_with_bidirectional_stream::builders::InvokeModelWithBidirectionalStreamInputBuilder,
     raw: Option<&Value>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
-    let sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamInput { model_id, .. } = v;
+    let model_id = v.get_model_id().clone();
     if let Some(x) = model_id {
         d.set_item(
             pyo3::intern!(py, "modelId"),
@@ -10899,7 +10896,7 @@ fn fill_invoke_model_with_bidirectional_stream_response<'py>(
     let _ = v;
     Ok(())
 }
-pub(crate) fn i_invoke_model_with_bidirectional_stream_response(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput>>{
+pub(crate) fn i_invoke_model_with_bidirectional_stream_response(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_bidirectional_stream::builders::InvokeModelWithBidirectionalStreamOutputBuilder>>{
     let Some(d) = as_dict(v, p, e)? else {
         return Ok(None);
     };
@@ -10909,15 +10906,14 @@ pub(crate) fn i_invoke_model_with_bidirectional_stream_response(v: &Bound<'_, Py
     if e.len() != n0 {
         return Ok(None);
     }
-    Ok(built(sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput::builder().build(), p, e))
+    Ok(Some(sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput::builder()))
 }
 pub(crate) fn o_invoke_model_with_bidirectional_stream_response<'py>(
     py: Python<'py>,
-    v: sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput,
+    v: sdk::operation::invoke_model_with_bidirectional_stream::builders::InvokeModelWithBidirectionalStreamOutputBuilder,
     raw: Option<&Value>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
-    fill_invoke_model_with_bidirectional_stream_response(py, v, raw, &d, false)?;
     Ok(d.into_any())
 }
 pub(crate) fn i_invoke_model_with_response_stream_request(
@@ -11063,13 +11059,7 @@ fn fill_invoke_model_with_response_stream_response<'py>(
     }
     Ok(())
 }
-pub(crate) fn i_invoke_model_with_response_stream_response(
-    v: &Bound<'_, PyAny>,
-    p: &Path<'_>,
-    e: &mut ParamErrors,
-) -> PyResult<
-    Option<sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput>,
-> {
+pub(crate) fn i_invoke_model_with_response_stream_response(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamOutputBuilder>>{
     let Some(d) = as_dict(v, p, e)? else {
         return Ok(None);
     };
@@ -11105,15 +11095,32 @@ pub(crate) fn i_invoke_model_with_response_stream_response(
     if e.len() != n0 {
         return Ok(None);
     }
-    Ok(built(sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput::builder().set_content_type(f_content_type).set_performance_config_latency(f_performance_config_latency).set_service_tier(f_service_tier).build(), p, e))
+    Ok(Some(sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput::builder().set_content_type(f_content_type).set_performance_config_latency(f_performance_config_latency).set_service_tier(f_service_tier)))
 }
 pub(crate) fn o_invoke_model_with_response_stream_response<'py>(
     py: Python<'py>,
-    v: sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
+    v: sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamOutputBuilder,
     raw: Option<&Value>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
-    fill_invoke_model_with_response_stream_response(py, v, raw, &d, false)?;
+    let content_type = v.get_content_type().clone();
+    let performance_config_latency = v.get_performance_config_latency().clone();
+    let service_tier = v.get_service_tier().clone();
+    if let Some(x) = content_type {
+        d.set_item(pyo3::intern!(py, "contentType"), o_mime_type(py, x, None)?)?;
+    }
+    if let Some(x) = performance_config_latency {
+        d.set_item(
+            pyo3::intern!(py, "performanceConfigLatency"),
+            o_performance_config_latency(py, x, None)?,
+        )?;
+    }
+    if let Some(x) = service_tier {
+        d.set_item(
+            pyo3::intern!(py, "serviceTier"),
+            o_service_tier_type(py, x, None)?,
+        )?;
+    }
     Ok(d.into_any())
 }
 pub(crate) fn i_invoked_model_id(
