@@ -1,6 +1,238 @@
-//! Python bindings for the emulator crate (placeholder until the emulator lands).
-use pyo3::prelude::*;
+//! Python bindings for the emulator crate: `bedrock_cris._native.EmulatorServer`, wrapped by
+//! `bedrock_cris.emulator.Emulator`.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use std::net::ToSocketAddrs;
+use std::time::Duration;
+
+use bedrock_cris_emulator::{
+    default_message, start, ApiError, EmulatorConfig, EmulatorHandle, StreamEnd,
+};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+
+/// A running emulator server (started by the constructor, stopped by `shutdown()` or when
+/// garbage-collected).
+#[pyclass(frozen, module = "bedrock_cris._native")]
+pub struct EmulatorServer {
+    handle: EmulatorHandle,
+}
+
+fn duration(seconds: f64, what: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| {
+        PyValueError::new_err(format!("{what} must be a finite number of seconds >= 0"))
+    })
+}
+
+/// Builds a modelled error; the code becomes a header value, so it must be a plain token.
+fn api_error(
+    code: &str,
+    message: Option<String>,
+    status: Option<u16>,
+    original_status_code: Option<i64>,
+    resource_name: Option<String>,
+) -> PyResult<ApiError> {
+    let valid = !code.is_empty()
+        && code.len() <= 128
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !valid {
+        return Err(PyValueError::new_err(format!(
+            "error code must be a non-empty name such as 'ThrottlingException', got {code:?}"
+        )));
+    }
+    let message = message.unwrap_or_else(|| default_message(code).to_string());
+    let mut error = ApiError::new(code, message);
+    if let Some(status) = status {
+        if !(100..=599).contains(&status) {
+            return Err(PyValueError::new_err(format!(
+                "status must be an HTTP status code, got {status}"
+            )));
+        }
+        error.status = status;
+    }
+    if let Some(original) = original_status_code {
+        error
+            .extra
+            .push(("originalStatusCode".into(), original.into()));
+    }
+    if let Some(name) = resource_name {
+        error.extra.push(("resourceName".into(), name.into()));
+    }
+    Ok(error)
+}
+
+#[pymethods]
+impl EmulatorServer {
+    /// Binds `host:port` (port 0: a free port) and starts serving on a background thread.
+    #[new]
+    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432))]
+    fn new(
+        py: Python<'_>,
+        host: &str,
+        port: u16,
+        event_delay: f64,
+        stream_deltas: usize,
+        record_limit: usize,
+        max_body_bytes: usize,
+    ) -> PyResult<Self> {
+        let event_delay = duration(event_delay, "event_delay")?;
+        let host = host.to_string();
+        let handle = py
+            .detach(move || {
+                let addr = (host.as_str(), port)
+                    .to_socket_addrs()?
+                    .next()
+                    .ok_or_else(|| std::io::Error::other(format!("cannot resolve {host}")))?;
+                start(EmulatorConfig {
+                    addr,
+                    event_delay,
+                    stream_deltas,
+                    record_limit,
+                    max_body_bytes,
+                })
+            })
+            .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))?;
+        Ok(EmulatorServer { handle })
+    }
+
+    /// The host the server listens on.
+    #[getter]
+    fn host(&self) -> String {
+        self.handle.local_addr().ip().to_string()
+    }
+
+    /// The port the server listens on.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.handle.local_addr().port()
+    }
+
+    /// `http://HOST:PORT`.
+    #[getter]
+    fn endpoint_url(&self) -> String {
+        self.handle.endpoint_url()
+    }
+
+    /// Whether the server is still serving.
+    fn is_running(&self) -> bool {
+        self.handle.is_running()
+    }
+
+    /// Stops the server and joins its thread (idempotent).
+    fn shutdown(&self, py: Python<'_>) {
+        py.detach(|| self.handle.shutdown());
+    }
+
+    /// Recorded requests as dicts: method, path (raw), query, headers (list of pairs), body.
+    fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for r in self.handle.requests() {
+            let d = PyDict::new(py);
+            d.set_item("method", r.method)?;
+            d.set_item("path", r.path)?;
+            d.set_item("query", r.query)?;
+            let headers = PyList::empty(py);
+            for (k, v) in r.headers {
+                headers.append(PyTuple::new(py, [k, v])?)?;
+            }
+            d.set_item("headers", headers)?;
+            d.set_item("body", PyBytes::new(py, &r.body))?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// How many requests arrived since start, recorded or not.
+    fn request_count(&self) -> u64 {
+        self.handle.request_count()
+    }
+
+    /// Forgets recorded requests.
+    fn clear_requests(&self) {
+        self.handle.clear_requests();
+    }
+
+    /// Makes `model_id` (or `"*"`) answer the modelled error `code`.
+    #[pyo3(signature = (model_id, code, message = None, status = None, times = None, *, original_status_code = None, resource_name = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fail(
+        &self,
+        model_id: &str,
+        code: &str,
+        message: Option<String>,
+        status: Option<u16>,
+        times: Option<u32>,
+        original_status_code: Option<i64>,
+        resource_name: Option<String>,
+    ) -> PyResult<()> {
+        let error = api_error(code, message, status, original_status_code, resource_name)?;
+        self.handle.fail(model_id, error, times);
+        Ok(())
+    }
+
+    /// Breaks streams of `model_id` after `after_events` events: `mode` is "exception" (send
+    /// the error `code` as an exception event), "cut" (drop the connection) or "stall".
+    #[pyo3(signature = (model_id, after_events, mode = "exception", code = None, message = None, times = None))]
+    fn fail_stream(
+        &self,
+        model_id: &str,
+        after_events: usize,
+        mode: &str,
+        code: Option<&str>,
+        message: Option<String>,
+        times: Option<u32>,
+    ) -> PyResult<()> {
+        let end = match mode {
+            "exception" => StreamEnd::Exception(api_error(
+                code.unwrap_or("ModelStreamErrorException"),
+                message,
+                None,
+                None,
+                None,
+            )?),
+            "cut" => StreamEnd::Cut,
+            "stall" => StreamEnd::Stall,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "mode must be 'exception', 'cut' or 'stall', got {other:?}"
+                )))
+            }
+        };
+        self.handle.fail_stream(model_id, after_events, end, times);
+        Ok(())
+    }
+
+    /// Removes every fault.
+    fn reset_faults(&self) {
+        self.handle.reset_faults();
+    }
+
+    /// No faults, no recorded requests, no async-invoke jobs.
+    fn reset(&self) {
+        self.handle.reset();
+    }
+
+    /// Pause between stream events, in seconds, for later requests.
+    fn set_event_delay(&self, seconds: f64) -> PyResult<()> {
+        self.handle
+            .set_event_delay(duration(seconds, "event_delay")?);
+        Ok(())
+    }
+
+    /// Text deltas per streamed answer for later requests (0: natural).
+    fn set_stream_deltas(&self, deltas: usize) {
+        self.handle.set_stream_deltas(deltas);
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<EmulatorServer {}>", self.handle.endpoint_url())
+    }
+}
+
+/// Registers the emulator class in the native module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<EmulatorServer>()?;
     Ok(())
 }

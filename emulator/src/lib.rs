@@ -1,1 +1,220 @@
-//! A local Amazon Bedrock Runtime server (placeholder until the emulator lands).
+//! A local Amazon Bedrock Runtime server speaking the real wire protocol (rest-json routes,
+//! `x-amzn-*` headers, modelled errors, `application/vnd.amazon.eventstream` streams), for
+//! offline tests and benchmarks of Bedrock clients.
+//!
+//! ```no_run
+//! let emulator = bedrock_cris_emulator::start(Default::default())?;
+//! println!("endpoint: {}", emulator.endpoint_url());
+//! emulator.fail("emulator-test-model", bedrock_cris_emulator::ApiError::new("ThrottlingException", "slow down"), Some(1));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Answers are deterministic functions of the request (only `x-amzn-RequestId` and `Date`
+//! vary), cheap to produce, and sent without artificial delay unless asked for.
+//!
+//! Conventions that need no setup:
+//! - model id `emulator.error.<Code>` always answers that error (`emulator.error.ThrottlingException`);
+//! - model id `emulator.deltas.<N>.<model id>` answers as `<model id>` with text long enough to
+//!   stream in exactly `N` text deltas (and the same text from the non-streaming operations).
+
+mod errors;
+mod eventstream;
+mod faults;
+mod generate;
+mod model_id;
+mod models;
+mod ops;
+mod recorder;
+mod reply;
+mod routing;
+mod server;
+mod text;
+mod tools;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+pub use errors::{default_message, status_for_code, ApiError, MODELLED_CODES};
+pub use faults::{Fault, FaultKind, StreamEnd, ANY_MODEL};
+pub use model_id::MAX_DELTAS;
+pub use recorder::RecordedRequest;
+
+/// How to start the emulator. `Default` is the fast mode: ephemeral loopback port, no delays.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Pause between two event-stream events (0: send as fast as the socket takes them).
+    pub event_delay: Duration,
+    /// Text deltas per streamed answer (0: about one per four tokens, as real models do).
+    pub stream_deltas: usize,
+    /// How many recent requests the recorder keeps (0: record nothing, for benchmarks).
+    pub record_limit: usize,
+    /// Larger request bodies are refused with 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            event_delay: Duration::ZERO,
+            stream_deltas: 0,
+            record_limit: 1000,
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Binds `config.addr` and serves on a dedicated thread with its own tokio runtime.
+/// Binding errors are returned here; the server is ready when this returns.
+pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
+    let listener = TcpListener::bind(config.addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let shared = Arc::new(server::Shared::new(
+        config.record_limit,
+        config.max_body_bytes,
+        config.event_delay,
+        config.stream_deltas.min(MAX_DELTAS),
+    ));
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let thread_shared = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name(format!("bedrock-emulator-{}", addr.port()))
+        .spawn(move || server::run(listener, thread_shared, stop_rx))?;
+    Ok(EmulatorHandle {
+        addr,
+        shared,
+        running: Mutex::new(Some((stop_tx, thread))),
+    })
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    running: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
+}
+
+impl EmulatorHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, for a client's `endpoint_url`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Whether the server thread is still serving.
+    pub fn is_running(&self) -> bool {
+        self.running
+            .lock()
+            .map(|r| r.as_ref().is_some_and(|(_, t)| !t.is_finished()))
+            .unwrap_or(false)
+    }
+
+    /// Stops accepting, drops open connections (stalled streams included) and joins the
+    /// server thread. Idempotent.
+    pub fn shutdown(&self) {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((stop, thread)) = running {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
+    }
+
+    /// The most recent requests (up to `record_limit`), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.snapshot()
+    }
+
+    /// How many requests arrived since start, recorded or not.
+    pub fn request_count(&self) -> u64 {
+        self.shared.recorder.total()
+    }
+
+    /// Forgets recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.recorder.clear();
+    }
+
+    /// Makes `model_id` (as sent, its bare foundation-model id, or [`ANY_MODEL`]) answer
+    /// `error`; `times`: `None` forever, `Some(n)` the next `n` requests.
+    pub fn fail(&self, model_id: &str, error: ApiError, times: Option<u32>) {
+        self.add_fault(Fault {
+            model_id: model_id.to_string(),
+            kind: FaultKind::Error(error),
+            remaining: times,
+        });
+    }
+
+    /// Makes streams of `model_id` send `after_events` events, then end as `end` says.
+    pub fn fail_stream(
+        &self,
+        model_id: &str,
+        after_events: usize,
+        end: StreamEnd,
+        times: Option<u32>,
+    ) {
+        self.add_fault(Fault {
+            model_id: model_id.to_string(),
+            kind: FaultKind::Stream { after_events, end },
+            remaining: times,
+        });
+    }
+
+    /// Adds a fault; the first matching fault, in the order added, applies to a request.
+    pub fn add_fault(&self, fault: Fault) {
+        self.shared.faults.add(fault);
+    }
+
+    /// The faults still in force.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults.list()
+    }
+
+    /// Removes every fault.
+    pub fn reset_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Back to a fresh state: no faults, no recorded requests, no async-invoke jobs.
+    pub fn reset(&self) {
+        self.reset_faults();
+        self.clear_requests();
+        self.shared.jobs.clear();
+    }
+
+    /// Sets the pause between stream events for later requests.
+    pub fn set_event_delay(&self, delay: Duration) {
+        let us = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX);
+        self.shared.event_delay_us.store(us, Ordering::Relaxed);
+    }
+
+    /// Sets the text-delta count of later streamed answers (0: natural; capped at [`MAX_DELTAS`]).
+    pub fn set_stream_deltas(&self, deltas: usize) {
+        self.shared
+            .stream_deltas
+            .store(deltas.min(MAX_DELTAS), Ordering::Relaxed);
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,189 @@
+//! `application/vnd.amazon.eventstream` frames (encoded by aws-smithy-eventstream, the codec
+//! the AWS SDKs decode with) and the response body that sends them over time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_smithy_eventstream::frame::write_message_to;
+use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+
+use crate::errors::ApiError;
+
+fn encode(message: &Message) -> Bytes {
+    let mut out = Vec::with_capacity(message.payload().len() + 96);
+    // Encoding only fails for oversized headers/payloads, which the emulator never builds.
+    match write_message_to(message, &mut out) {
+        Ok(()) => Bytes::from(out),
+        Err(_) => Bytes::new(),
+    }
+}
+
+/// An event frame: `:event-type` is the union member name (`contentBlockDelta`, `chunk`).
+pub fn event_frame(event_type: &'static str, payload: Vec<u8>) -> Bytes {
+    let message = Message::new(payload)
+        .add_header(Header::new(
+            ":event-type",
+            HeaderValue::String(event_type.into()),
+        ))
+        .add_header(Header::new(
+            ":content-type",
+            HeaderValue::String("application/json".into()),
+        ))
+        .add_header(Header::new(
+            ":message-type",
+            HeaderValue::String("event".into()),
+        ));
+    encode(&message)
+}
+
+/// An exception frame: `:exception-type` is the union member name (`throttlingException`).
+pub fn exception_frame(error: &ApiError) -> Bytes {
+    let message = Message::new(error.body())
+        .add_header(Header::new(
+            ":exception-type",
+            HeaderValue::String(error.stream_member_name().into()),
+        ))
+        .add_header(Header::new(
+            ":content-type",
+            HeaderValue::String("application/json".into()),
+        ))
+        .add_header(Header::new(
+            ":message-type",
+            HeaderValue::String("exception".into()),
+        ));
+    encode(&message)
+}
+
+/// What happens once the frames run out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tail {
+    /// End the response normally.
+    Finish,
+    /// Fail the body, which makes hyper drop the connection mid-response.
+    Cut,
+    /// Never finish, never write: the client sees a stalled stream.
+    Stall,
+}
+
+/// The error a cut stream reports to hyper (which then aborts the connection).
+#[derive(Debug)]
+pub struct StreamCut;
+
+impl std::fmt::Display for StreamCut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stream cut by fault injection")
+    }
+}
+
+impl std::error::Error for StreamCut {}
+
+/// A response body: either the whole answer at once, or event frames sent one by one with an
+/// optional pause between them.
+pub enum ResponseBody {
+    Full(Option<Bytes>),
+    Events {
+        frames: std::collections::VecDeque<Bytes>,
+        delay: Duration,
+        pause: Option<Pin<Box<tokio::time::Sleep>>>,
+        tail: Tail,
+    },
+}
+
+impl ResponseBody {
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        ResponseBody::Full(Some(bytes.into()))
+    }
+
+    pub fn events(frames: Vec<Bytes>, delay: Duration, tail: Tail) -> Self {
+        ResponseBody::Events {
+            frames: frames.into(),
+            delay,
+            pause: None,
+            tail,
+        }
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = StreamCut;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, StreamCut>>> {
+        match self.get_mut() {
+            ResponseBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            ResponseBody::Events {
+                frames,
+                delay,
+                pause,
+                tail,
+            } => {
+                if let Some(sleep) = pause.as_mut() {
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *pause = None;
+                }
+                match frames.pop_front() {
+                    Some(frame) => {
+                        if !delay.is_zero() {
+                            *pause = Some(Box::pin(tokio::time::sleep(*delay)));
+                        }
+                        Poll::Ready(Some(Ok(Frame::data(frame))))
+                    }
+                    None => match tail {
+                        Tail::Finish => Poll::Ready(None),
+                        Tail::Cut => Poll::Ready(Some(Err(StreamCut))),
+                        // Parked for good: the server's shutdown drops the connection task.
+                        Tail::Stall => Poll::Pending,
+                    },
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, ResponseBody::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            ResponseBody::Full(None) => SizeHint::with_exact(0),
+            ResponseBody::Events { .. } => SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_eventstream::frame::read_message_from;
+
+    #[test]
+    fn frames_round_trip() {
+        let frame = event_frame("chunk", br#"{"bytes":"e30="}"#.to_vec());
+        let message = read_message_from(frame).expect("valid frame");
+        assert_eq!(message.payload().as_ref(), br#"{"bytes":"e30="}"#);
+        let names: Vec<_> = message
+            .headers()
+            .iter()
+            .map(|h| h.name().as_str().to_string())
+            .collect();
+        assert_eq!(names, [":event-type", ":content-type", ":message-type"]);
+
+        let err = ApiError::new("ThrottlingException", "slow down");
+        let message = read_message_from(exception_frame(&err)).expect("valid frame");
+        let value = message.headers()[0]
+            .value()
+            .as_string()
+            .map(|s| s.as_str().to_string());
+        assert_eq!(value.ok().as_deref(), Some("throttlingException"));
+    }
+}

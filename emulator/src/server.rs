@@ -1,0 +1,332 @@
+//! The HTTP server: a dedicated thread with its own current-thread tokio runtime (the emulator
+//! plays a remote service, so it never shares the client's runtime), hyper's HTTP/1.1 + h2c
+//! connection handling, and the dispatch from routes to operations.
+
+use std::convert::Infallible;
+use std::net::TcpListener as StdListener;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE};
+use hyper::http::request::Parts;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::errors::ApiError;
+use crate::eventstream::{exception_frame, ResponseBody, Tail};
+use crate::faults::{FaultKind, FaultRegistry, StreamEnd};
+use crate::model_id::{resolve, Resolution};
+use crate::ops::async_invoke::{signing_region, AsyncJobs};
+use crate::ops::{converse, count_tokens, guardrail, invoke, ModelCtx};
+use crate::recorder::{RecordedRequest, Recorder};
+use crate::reply::{Reply, ReplyBody};
+use crate::routing::{route, Route};
+use crate::text::{mix64, uuid_like};
+
+/// State shared by the handle and the server thread.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub recorder: Recorder,
+    pub faults: FaultRegistry,
+    pub jobs: AsyncJobs,
+    pub event_delay_us: AtomicU64,
+    pub stream_deltas: AtomicUsize,
+    pub max_body_bytes: usize,
+    request_nonce: u64,
+    request_counter: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(
+        record_limit: usize,
+        max_body_bytes: usize,
+        event_delay: Duration,
+        deltas: usize,
+    ) -> Self {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Shared {
+            recorder: Recorder::new(record_limit),
+            faults: FaultRegistry::default(),
+            jobs: AsyncJobs::default(),
+            event_delay_us: AtomicU64::new(
+                u64::try_from(event_delay.as_micros()).unwrap_or(u64::MAX),
+            ),
+            stream_deltas: AtomicUsize::new(deltas),
+            max_body_bytes,
+            request_nonce: mix64(
+                now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
+            ),
+            request_counter: AtomicU64::new(0),
+        }
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        uuid_like(self.request_nonce ^ mix64(n))
+    }
+
+    fn event_delay(&self) -> Duration {
+        Duration::from_micros(self.event_delay_us.load(Ordering::Relaxed))
+    }
+}
+
+/// Runs the accept loop on `listener` until `stop` fires, on the calling (dedicated) thread.
+pub(crate) fn run(listener: StdListener, shared: Arc<Shared>, stop: oneshot::Receiver<()>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(_) => return,
+    };
+    runtime.block_on(async move {
+        let Ok(listener) = TcpListener::from_std(listener) else {
+            return;
+        };
+        accept_loop(listener, shared, stop).await;
+    });
+    // Dropping the runtime cancels every connection task, stalled streams included.
+    runtime.shutdown_background();
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = Arc::clone(&shared);
+                    tokio::spawn(async move {
+                        let service = service_fn(move |req| {
+                            let shared = Arc::clone(&shared);
+                            async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+                        });
+                        // Connection errors (malformed HTTP, resets, cut streams) end only
+                        // that connection.
+                        let _ = auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+        }
+    }
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<ResponseBody> {
+    let request_id = shared.next_request_id();
+    let (parts, body) = req.into_parts();
+    shared.recorder.count();
+    let body = match Limited::new(body, shared.max_body_bytes).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            let mut err = ApiError::validation(format!(
+                "Request body exceeds the emulator's limit of {} bytes.",
+                shared.max_body_bytes
+            ));
+            err.status = 413;
+            return error_response(&err, &request_id);
+        }
+        Err(_) => {
+            return error_response(
+                &ApiError::new("SerializationException", "Could not read the request body."),
+                &request_id,
+            )
+        }
+    };
+    if shared.recorder.enabled() {
+        shared.recorder.record(record(&parts, body.clone()));
+    }
+    let route = route(&parts.method, parts.uri.path());
+    match dispatch(shared, &route, &parts, &body) {
+        Ok((reply, tail)) => ok_response(reply, tail, shared.event_delay(), &request_id),
+        Err(err) => error_response(&err, &request_id),
+    }
+}
+
+fn record(parts: &Parts, body: Bytes) -> RecordedRequest {
+    RecordedRequest {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
+    }
+}
+
+/// Takes a fault for this request: an error fault answers at once; a stream fault is returned
+/// for the body to apply.
+fn check_faults(
+    shared: &Shared,
+    ids: &[&str],
+    streaming: bool,
+) -> Result<Option<(usize, StreamEnd)>, ApiError> {
+    match shared.faults.take(ids, streaming) {
+        Some(FaultKind::Error(e)) => Err(e),
+        Some(FaultKind::Stream { after_events, end }) => Ok(Some((after_events, end))),
+        None => Ok(None),
+    }
+}
+
+fn dispatch(
+    shared: &Shared,
+    route: &Route,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<(Reply, Tail), ApiError> {
+    let model_id = match route {
+        Route::Converse { model_id }
+        | Route::ConverseStream { model_id }
+        | Route::InvokeModel { model_id }
+        | Route::InvokeModelWithResponseStream { model_id }
+        | Route::CountTokens { model_id } => model_id,
+        Route::ApplyGuardrail { guardrail_id, .. } => {
+            check_faults(shared, &[guardrail_id], false)?;
+            return Ok((guardrail::apply_guardrail(body)?, Tail::Finish));
+        }
+        Route::StartAsyncInvoke => {
+            check_faults(shared, &[], false)?;
+            let auth = parts
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            return Ok((
+                shared.jobs.start(body, &signing_region(auth))?,
+                Tail::Finish,
+            ));
+        }
+        Route::GetAsyncInvoke { invocation_arn } => {
+            check_faults(shared, &[], false)?;
+            return Ok((shared.jobs.get(invocation_arn)?, Tail::Finish));
+        }
+        Route::ListAsyncInvokes => {
+            check_faults(shared, &[], false)?;
+            return Ok((
+                shared.jobs.list(parts.uri.query().unwrap_or(""))?,
+                Tail::Finish,
+            ));
+        }
+        Route::Unsupported { operation } => {
+            return Err(ApiError::validation(format!(
+                "The emulator does not support {operation}."
+            )))
+        }
+        Route::Unknown => {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                format!(
+                    "No operation matches {} {}.",
+                    parts.method,
+                    parts.uri.path()
+                ),
+            ))
+        }
+    };
+    let streaming = route.is_streaming();
+    let model = match resolve(model_id) {
+        Ok(Resolution::Model(m)) => m,
+        Ok(Resolution::Error(e)) => return Err(e),
+        Err(e) => {
+            // Faults may target ids the emulator doesn't know.
+            check_faults(shared, &[model_id], streaming)?;
+            return Err(e);
+        }
+    };
+    let stream_fault = check_faults(shared, &[model_id, &model.base], streaming)?;
+    let ctx = ModelCtx {
+        model: &model,
+        body,
+        deltas: model
+            .deltas
+            .unwrap_or_else(|| shared.stream_deltas.load(Ordering::Relaxed)),
+    };
+    let mut reply = match route {
+        Route::Converse { .. } => converse::converse(&ctx)?,
+        Route::ConverseStream { .. } => converse::converse_stream(&ctx)?,
+        Route::InvokeModel { .. } => invoke::invoke_model(&ctx)?,
+        Route::InvokeModelWithResponseStream { .. } => invoke::invoke_stream(&ctx)?,
+        _ => count_tokens::count_tokens_op(&ctx)?,
+    };
+    let mut tail = Tail::Finish;
+    if let (Some((after, end)), ReplyBody::Events(frames)) = (stream_fault, &mut reply.body) {
+        frames.truncate(after);
+        match end {
+            StreamEnd::Exception(e) => frames.push(exception_frame(&e)),
+            StreamEnd::Cut => tail = Tail::Cut,
+            StreamEnd::Stall => tail = Tail::Stall,
+        }
+    }
+    Ok((reply, tail))
+}
+
+fn header_value(s: String) -> HeaderValue {
+    HeaderValue::try_from(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+fn base_response(
+    status: u16,
+    request_id: &str,
+    content_type: &'static str,
+) -> hyper::http::response::Builder {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+        .header("x-amzn-RequestId", header_value(request_id.to_string()))
+        .header(
+            DATE,
+            header_value(httpdate::fmt_http_date(SystemTime::now())),
+        )
+        .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+}
+
+fn ok_response(
+    reply: Reply,
+    tail: Tail,
+    delay: Duration,
+    request_id: &str,
+) -> Response<ResponseBody> {
+    let mut builder = base_response(200, request_id, reply.content_type);
+    for (name, value) in reply.headers {
+        builder = builder.header(HeaderName::from_static(name), header_value(value));
+    }
+    let body = match reply.body {
+        ReplyBody::Full(bytes) => {
+            builder = builder.header(CONTENT_LENGTH, bytes.len());
+            ResponseBody::full(bytes)
+        }
+        ReplyBody::Events(frames) => ResponseBody::events(frames, delay, tail),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| Response::new(ResponseBody::full(Bytes::new())))
+}
+
+fn error_response(err: &ApiError, request_id: &str) -> Response<ResponseBody> {
+    let body = err.body();
+    base_response(err.status, request_id, "application/json")
+        .header("x-amzn-ErrorType", header_value(err.error_type_header()))
+        .header(CONTENT_LENGTH, body.len())
+        .body(ResponseBody::full(body))
+        .unwrap_or_else(|_| Response::new(ResponseBody::full(Bytes::new())))
+}
