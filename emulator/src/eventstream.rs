@@ -58,6 +58,9 @@ pub fn exception_frame(error: &ApiError) -> Bytes {
     encode(&message)
 }
 
+/// How long a faulted stream waits, after its last frame, before cutting or stalling.
+const SETTLE: Duration = Duration::from_millis(20);
+
 /// What happens once the frames run out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tail {
@@ -90,6 +93,8 @@ pub enum ResponseBody {
         delay: Duration,
         pause: Option<Pin<Box<tokio::time::Sleep>>>,
         tail: Tail,
+        /// Whether the pause that lets hyper flush the last frames before a cut or stall ran.
+        settled: bool,
     },
 }
 
@@ -104,6 +109,7 @@ impl ResponseBody {
             delay,
             pause: None,
             tail,
+            settled: false,
         }
     }
 }
@@ -123,6 +129,7 @@ impl Body for ResponseBody {
                 delay,
                 pause,
                 tail,
+                settled,
             } => {
                 if let Some(sleep) = pause.as_mut() {
                     if sleep.as_mut().poll(cx).is_pending() {
@@ -136,6 +143,15 @@ impl Body for ResponseBody {
                             *pause = Some(Box::pin(tokio::time::sleep(*delay)));
                         }
                         Poll::Ready(Some(Ok(Frame::data(frame))))
+                    }
+                    None if *tail != Tail::Finish && !*settled => {
+                        // hyper writes frames out when the body is pending; without this pause
+                        // a cut would drop frames that were produced but not yet sent.
+                        *settled = true;
+                        let mut sleep = Box::pin(tokio::time::sleep(SETTLE));
+                        let _ = sleep.as_mut().poll(cx);
+                        *pause = Some(sleep);
+                        Poll::Pending
                     }
                     None => match tail {
                         Tail::Finish => Poll::Ready(None),

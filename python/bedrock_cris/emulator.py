@@ -33,9 +33,12 @@ import argparse
 import sys
 import time
 from types import TracebackType
-from typing import List, Literal, Optional, Tuple, Type, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from bedrock_cris._native import EmulatorServer
+
+if TYPE_CHECKING:  # typing_extensions only for type checkers; Self is 3.11+ in typing
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "Emulator", "RecordedRequest", "StreamFaultMode", "main"]
 
@@ -55,7 +58,7 @@ class RecordedRequest(TypedDict):
     """The path as received, percent-escapes included (``/model/x-v1%3A0/converse``)."""
     query: str
     """The raw query string without ``?`` (empty when there is none)."""
-    headers: List[Tuple[str, str]]
+    headers: list[tuple[str, str]]
     """Headers in received order; names lower-case (HTTP parsing folds them)."""
     body: bytes
     """The request body."""
@@ -92,11 +95,11 @@ class Emulator:
         self._stream_deltas = stream_deltas
         self._record_limit = record_limit
         self._max_body_bytes = max_body_bytes
-        self._server: Optional[EmulatorServer] = None
+        self._server: EmulatorServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Binds and starts serving; returns ``self``. Raises ``OSError`` if binding fails."""
         if self._server is None or not self._server.is_running():
             self._server = EmulatorServer(
@@ -119,14 +122,14 @@ class Emulator:
         """Whether the server is serving."""
         return self._server is not None and self._server.is_running()
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
         self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -155,7 +158,7 @@ class Emulator:
     # -- recorder ----------------------------------------------------------------------------
 
     @property
-    def requests(self) -> List[RecordedRequest]:
+    def requests(self) -> list[RecordedRequest]:
         """The most recent requests (up to ``record_limit``), oldest first."""
         return self._require().requests()
 
@@ -174,12 +177,12 @@ class Emulator:
         self,
         model_id: str,
         code: str,
-        message: Optional[str] = None,
-        status: Optional[int] = None,
-        times: Optional[int] = None,
+        message: str | None = None,
+        status: int | None = None,
+        times: int | None = None,
         *,
-        original_status_code: Optional[int] = None,
-        resource_name: Optional[str] = None,
+        original_status_code: int | None = None,
+        resource_name: str | None = None,
     ) -> None:
         """Makes requests for ``model_id`` answer the modelled error ``code``.
 
@@ -208,9 +211,9 @@ class Emulator:
         model_id: str,
         after_events: int,
         mode: StreamFaultMode = "exception",
-        code: Optional[str] = None,
-        message: Optional[str] = None,
-        times: Optional[int] = None,
+        code: str | None = None,
+        message: str | None = None,
+        times: int | None = None,
     ) -> None:
         """Breaks ConverseStream / InvokeModelWithResponseStream answers for ``model_id``.
 
@@ -247,7 +250,7 @@ class Emulator:
         return f"<Emulator {where}>"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m bedrock_cris.emulator``: serve in the foreground until Ctrl-C.
 
     Prints the endpoint URL as the first line of standard output.
