@@ -653,6 +653,9 @@ class Emitter:
             closes = 1
             if opt:
                 head = "if let Some(x) = %s {" % fname
+                if not is_header:
+                    # The SDK fills required members the service left out: trust the raw body.
+                    head = "if let Some(x) = %s.filter(|_| raw_present(raw, %s)) {" % (fname, rust_str(mname))
                 if guard:
                     head = "if !%s {\n    %s" % (skip_payload_var, head)
                     closes = 2
@@ -855,13 +858,13 @@ class Emitter:
         # roundtrip + manifest
         self.w("/// Python -> SDK -> Python for any shape (test hook).")
         self.w(
-            "pub(crate) fn roundtrip<'py>(py: Python<'py>, shape: &str, v: &Bound<'py, PyAny>) "
+            "pub(crate) fn roundtrip<'py>(py: Python<'py>, shape: &str, v: &Bound<'py, PyAny>, raw: Option<&Value>) "
             "-> PyResult<Result<Bound<'py, PyAny>, ParamErrors>> {"
         )
         self.w("    macro_rules! rt {")
         self.w("        ($i:ident, $o:ident) => {")
         self.w("            match run_input(|p, e| $i(v, p, e))? {")
-        self.w("                Ok(x) => Ok(Ok($o(py, x, None)?)),")
+        self.w("                Ok(x) => Ok(Ok($o(py, x, raw)?)),")
         self.w("                Err(e) => Ok(Err(e)),")
         self.w("            }")
         self.w("        };")

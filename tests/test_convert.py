@@ -6,6 +6,7 @@
   of bad inputs and for randomly mutated valid inputs (hypothesis).
 """
 
+import copy
 import datetime
 import decimal
 import glob
@@ -111,24 +112,29 @@ TS = datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc
 DOC = {"k": [1, 2.5, "x", True, None, {"n": {}}], "z": -3, "big": 2**40, "neg": -(2**40)}
 
 
-def fill(shape, variant=0, depth=0):
+def fill(shape, variant=0, depth=0, deep=False):
+    """A value with every member populated; `variant` picks the union member (at every depth
+    when `deep`)."""
     t = shape.type_name
     md = shape.metadata
+    sub = variant if deep else 0
     if t == "structure":
         if shape.is_document_type:
-            return DOC
+            return copy.deepcopy(DOC)
         if shape.is_tagged_union or is_eventstream(shape):
             names = converted_members(shape)
             name = names[variant % len(names)]
-            return {name: fill(shape.members[name], 0, depth + 1)}
+            return {name: fill(shape.members[name], sub, depth + 1, deep)}
         return {
-            name: fill(m, 0, depth + 1) for name, m in shape.members.items() if name in converted_members(shape)
+            name: fill(m, sub, depth + 1, deep)
+            for name, m in shape.members.items()
+            if name in converted_members(shape)
         }
     if t == "list":
-        return [fill(shape.member, 0, depth + 1) for _ in range(max(md.get("min", 1), 1))]
+        return [fill(shape.member, sub, depth + 1, deep) for _ in range(max(md.get("min", 1), 1))]
     if t == "map":
         klen = max(shape.key.metadata.get("min", 1), 1)
-        return {"k" * klen: fill(shape.value, 0, depth + 1)}
+        return {"k" * klen: fill(shape.value, sub, depth + 1, deep)}
     if t == "string":
         if shape.enum:
             return shape.enum[0]
@@ -299,10 +305,8 @@ BATTERY = [
     ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"maxTokens": 0, "temperature": -1, "topP": "x", "stopSequences": ["a", 1]}}),
     ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"maxTokens": 1.5, "temperature": None}}),
     ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": {"a": {1, 2}, "b": [b"x", (1,)], "": object}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": None}),
     ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": b"raw"}),
     ("Converse", {"modelId": "m", "messages": [MSG], "requestMetadata": {"": "v", "k": 1, "j": ""}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "requestMetadata": {}}),
     ("Converse", {"modelId": "m", "messages": [MSG], "promptVariables": {"v": {}}}),
     ("Converse", {"modelId": "m", "messages": [MSG], "toolConfig": {"tools": [{}], "toolChoice": {"auto": {}, "any": {}}}}),
     ("Converse", {"modelId": "m", "messages": [MSG], "toolConfig": {"tools": [{"toolSpec": {"name": "", "inputSchema": {"json": [set()]}}}]}}),
@@ -333,15 +337,26 @@ def test_validation_messages_match_botocore(service, op, params):
     assert our_report(service, op, params) == want
 
 
+VALID = [
+    ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": None}),
+    ("Converse", {"modelId": "m", "messages": [MSG], "requestMetadata": {}}),  # no map min check
+    ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"temperature": decimal.Decimal(1)}}),
+    ("InvokeModel", {"modelId": "m", "body": io.BytesIO(b"{}")}),
+]
+
+
 def test_valid_inputs_have_no_errors(service):
-    for op in service.operation_names:
+    cases = [(op, fill(service.operation_model(op).input_shape)) for op in service.operation_names]
+    for op, params in cases + VALID:
         shape = service.operation_model(op).input_shape
-        params = fill(shape)
-        assert botocore_report(service, op, params) is None
         for name in shape.required_members:
             if is_eventstream(shape.members[name]):
                 params[name] = {}
-        native._roundtrip(shape.name, params)
+        if hasattr(params.get("body"), "seek"):
+            assert our_report(service, op, params) is None
+            params["body"].seek(0)
+        assert botocore_report(service, op, params) is None
+        assert our_report(service, op, params) is None
 
 
 # Randomised: mutate a fully populated valid request and compare reports.
@@ -389,7 +404,7 @@ def mutated(draw):
     shape = service.operation_model(op).input_shape
     members = [m for m in shape.members.values()]
     # A richer request: vary which union variants are filled.
-    params = fill(shape, draw(st.integers(0, 20)))
+    params = fill(shape, draw(st.integers(0, 20)), deep=True)
     for _ in range(draw(st.integers(1, 4))):
         paths = containers(params)
         path = draw(st.sampled_from(paths))
@@ -400,18 +415,18 @@ def mutated(draw):
             if kind == "delete":
                 del node[key]
             elif kind == "add":
-                node["extra%d" % draw(st.integers(0, 3))] = draw(st.sampled_from(JUNK))
+                node["extra%d" % draw(st.integers(0, 3))] = copy.deepcopy(draw(st.sampled_from(JUNK)))
             elif kind == "junk_key":
                 other = draw(st.sampled_from(members)).name
-                node[other] = draw(st.sampled_from(JUNK))
+                node[other] = copy.deepcopy(draw(st.sampled_from(JUNK)))
             else:
-                node[key] = draw(st.sampled_from(JUNK))
+                node[key] = copy.deepcopy(draw(st.sampled_from(JUNK)))
         elif isinstance(node, list) and node:
             i = draw(st.integers(0, len(node) - 1))
             if kind == "delete":
                 del node[i]
             else:
-                node[i] = draw(st.sampled_from(JUNK))
+                node[i] = copy.deepcopy(draw(st.sampled_from(JUNK)))
     return op, params
 
 
@@ -448,3 +463,56 @@ def test_model_table_matches_botocore(service):
         "InvokeModelWithBidirectionalStream": ("body", "eventstream"),
         "ConverseStream": ("stream", "eventstream"),
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# Output conversion with the raw response body (what <op>_output gets from the caller)
+# ----------------------------------------------------------------------------------------------
+import json  # noqa: E402
+
+
+def test_raw_body_gives_wire_order_documents_and_numbers():
+    resp = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "hi"}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 6, "outputTokens": 9, "totalTokens": 15},
+        "metrics": {"latencyMs": 12},
+        "additionalModelResponseFields": {"z": 1, "a": {"y": [1, 2.0], "b": None}, "m": "x"},
+    }
+    raw = json.dumps(resp)
+    got = native._roundtrip("ConverseResponse", resp, raw)
+    assert got == resp
+    assert repr(got["usage"]) == "{'inputTokens': 6, 'outputTokens': 9, 'totalTokens': 15}"
+    doc = got["additionalModelResponseFields"]
+    assert list(doc) == ["z", "a", "m"] and list(doc["a"]) == ["y", "b"]
+    assert repr(doc["a"]["y"]) == "[1, 2.0]"
+
+
+def test_raw_body_decides_presence_of_required_members():
+    # The SDK fills required members the service left out; botocore only shows what was sent.
+    resp = {
+        "output": {"message": {"role": "assistant", "content": []}},
+        "usage": {"inputTokens": 1, "outputTokens": 2, "totalTokens": 3},
+        "stopReason": "end_turn",
+        "metrics": {"latencyMs": 1},
+    }
+    sent = {"output": {"message": {"content": []}}, "stopReason": "end_turn", "usage": {"inputTokens": 1, "totalTokens": 3}}
+    got = native._roundtrip("ConverseResponse", resp, json.dumps(sent))
+    assert got == sent
+
+
+def test_raw_float_literals_are_kept():
+    got = native._roundtrip("InferenceConfiguration", {"temperature": 1, "topP": 0.3}, '{"temperature": 1, "topP": 0.3}')
+    assert repr(got) == "{'temperature': 1, 'topP': 0.3}"
+
+
+def test_maps_follow_raw_key_order():
+    value = {"b": {"text": "1"}, "a": {"text": "2"}, "c": {"text": "3"}}
+    got = native._roundtrip("PromptVariableMap", value, json.dumps(value))
+    assert list(got) == ["b", "a", "c"]
+
+
+def test_response_headers_come_first():
+    value = {"body": b"{}", "contentType": "application/json", "serviceTier": "default"}
+    got = native._roundtrip("InvokeModelResponse", value)
+    assert list(got) == ["contentType", "serviceTier", "body"]

@@ -816,7 +816,7 @@ pub(crate) fn o_access_denied_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::AccessDeniedException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -934,31 +934,31 @@ pub(crate) fn o_applied_guardrail_details<'py>(
         guardrail_ownership,
         ..
     } = v;
-    if let Some(x) = guardrail_id {
+    if let Some(x) = guardrail_id.filter(|_| raw_present(raw, "guardrailId")) {
         d.set_item(
             pyo3::intern!(py, "guardrailId"),
             o_guardrail_id(py, x, raw_get(raw, "guardrailId"))?,
         )?;
     }
-    if let Some(x) = guardrail_version {
+    if let Some(x) = guardrail_version.filter(|_| raw_present(raw, "guardrailVersion")) {
         d.set_item(
             pyo3::intern!(py, "guardrailVersion"),
             o_guardrail_version(py, x, raw_get(raw, "guardrailVersion"))?,
         )?;
     }
-    if let Some(x) = guardrail_arn {
+    if let Some(x) = guardrail_arn.filter(|_| raw_present(raw, "guardrailArn")) {
         d.set_item(
             pyo3::intern!(py, "guardrailArn"),
             o_guardrail_arn(py, x, raw_get(raw, "guardrailArn"))?,
         )?;
     }
-    if let Some(x) = guardrail_origin {
+    if let Some(x) = guardrail_origin.filter(|_| raw_present(raw, "guardrailOrigin")) {
         d.set_item(
             pyo3::intern!(py, "guardrailOrigin"),
             o_guardrail_origin_list(py, x, raw_get(raw, "guardrailOrigin"))?,
         )?;
     }
-    if let Some(x) = guardrail_ownership {
+    if let Some(x) = guardrail_ownership.filter(|_| raw_present(raw, "guardrailOwnership")) {
         d.set_item(
             pyo3::intern!(py, "guardrailOwnership"),
             o_guardrail_ownership(py, x, raw_get(raw, "guardrailOwnership"))?,
@@ -1063,19 +1063,19 @@ pub(crate) fn o_apply_guardrail_request<'py>(
             o_guardrail_version(py, x, None)?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_guardrail_content_source(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = content {
+    if let Some(x) = content.filter(|_| raw_present(raw, "content")) {
         d.set_item(
             pyo3::intern!(py, "content"),
             o_guardrail_content_block_list(py, x, raw_get(raw, "content"))?,
         )?;
     }
-    if let Some(x) = output_scope {
+    if let Some(x) = output_scope.filter(|_| raw_present(raw, "outputScope")) {
         d.set_item(
             pyo3::intern!(py, "outputScope"),
             o_guardrail_output_scope(py, x, raw_get(raw, "outputScope"))?,
@@ -1099,7 +1099,7 @@ fn fill_apply_guardrail_response<'py>(
         guardrail_coverage,
         ..
     } = v;
-    if let Some(x) = usage {
+    if let Some(x) = usage.filter(|_| raw_present(raw, "usage")) {
         d.set_item(
             pyo3::intern!(py, "usage"),
             o_guardrail_usage(py, x, raw_get(raw, "usage"))?,
@@ -1112,7 +1112,7 @@ fn fill_apply_guardrail_response<'py>(
             o_guardrail_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = action_reason {
+    if let Some(x) = action_reason.filter(|_| raw_present(raw, "actionReason")) {
         d.set_item(
             pyo3::intern!(py, "actionReason"),
             o_string(py, x, raw_get(raw, "actionReason"))?,
@@ -1132,7 +1132,7 @@ fn fill_apply_guardrail_response<'py>(
             o_guardrail_assessment_list(py, x, raw_get(raw, "assessments"))?,
         )?;
     }
-    if let Some(x) = guardrail_coverage {
+    if let Some(x) = guardrail_coverage.filter(|_| raw_present(raw, "guardrailCoverage")) {
         d.set_item(
             pyo3::intern!(py, "guardrailCoverage"),
             o_guardrail_coverage(py, x, raw_get(raw, "guardrailCoverage"))?,
@@ -1372,13 +1372,13 @@ pub(crate) fn o_async_invoke_s3_output_data_config<'py>(
             o_s3_uri(py, x, raw_get(raw, "s3Uri"))?,
         )?;
     }
-    if let Some(x) = kms_key_id {
+    if let Some(x) = kms_key_id.filter(|_| raw_present(raw, "kmsKeyId")) {
         d.set_item(
             pyo3::intern!(py, "kmsKeyId"),
             o_kms_key_id(py, x, raw_get(raw, "kmsKeyId"))?,
         )?;
     }
-    if let Some(x) = bucket_owner {
+    if let Some(x) = bucket_owner.filter(|_| raw_present(raw, "bucketOwner")) {
         d.set_item(
             pyo3::intern!(py, "bucketOwner"),
             o_account_id(py, x, raw_get(raw, "bucketOwner"))?,
@@ -1522,19 +1522,19 @@ pub(crate) fn o_async_invoke_summary<'py>(
             o_async_invoke_arn(py, x, raw_get(raw, "modelArn"))?,
         )?;
     }
-    if let Some(x) = client_request_token {
+    if let Some(x) = client_request_token.filter(|_| raw_present(raw, "clientRequestToken")) {
         d.set_item(
             pyo3::intern!(py, "clientRequestToken"),
             o_async_invoke_idempotency_token(py, x, raw_get(raw, "clientRequestToken"))?,
         )?;
     }
-    if let Some(x) = status {
+    if let Some(x) = status.filter(|_| raw_present(raw, "status")) {
         d.set_item(
             pyo3::intern!(py, "status"),
             o_async_invoke_status(py, x, raw_get(raw, "status"))?,
         )?;
     }
-    if let Some(x) = failure_message {
+    if let Some(x) = failure_message.filter(|_| raw_present(raw, "failureMessage")) {
         d.set_item(
             pyo3::intern!(py, "failureMessage"),
             o_async_invoke_message(py, x, raw_get(raw, "failureMessage"))?,
@@ -1547,19 +1547,19 @@ pub(crate) fn o_async_invoke_summary<'py>(
             o_timestamp(py, x, raw_get(raw, "submitTime"))?,
         )?;
     }
-    if let Some(x) = last_modified_time {
+    if let Some(x) = last_modified_time.filter(|_| raw_present(raw, "lastModifiedTime")) {
         d.set_item(
             pyo3::intern!(py, "lastModifiedTime"),
             o_timestamp(py, x, raw_get(raw, "lastModifiedTime"))?,
         )?;
     }
-    if let Some(x) = end_time {
+    if let Some(x) = end_time.filter(|_| raw_present(raw, "endTime")) {
         d.set_item(
             pyo3::intern!(py, "endTime"),
             o_timestamp(py, x, raw_get(raw, "endTime"))?,
         )?;
     }
-    if let Some(x) = output_data_config {
+    if let Some(x) = output_data_config.filter(|_| raw_present(raw, "outputDataConfig")) {
         d.set_item(
             pyo3::intern!(py, "outputDataConfig"),
             o_async_invoke_output_data_config(py, x, raw_get(raw, "outputDataConfig"))?,
@@ -1628,13 +1628,13 @@ pub(crate) fn o_audio_block<'py>(
             o_audio_format(py, x, raw_get(raw, "format"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_audio_source(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = error {
+    if let Some(x) = error.filter(|_| raw_present(raw, "error")) {
         d.set_item(
             pyo3::intern!(py, "error"),
             o_error_block(py, x, raw_get(raw, "error"))?,
@@ -1796,7 +1796,7 @@ pub(crate) fn o_bidirectional_input_payload_part<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::BidirectionalInputPayloadPart { bytes, .. } = v;
-    if let Some(x) = bytes {
+    if let Some(x) = bytes.filter(|_| raw_present(raw, "bytes")) {
         d.set_item(
             pyo3::intern!(py, "bytes"),
             o_part_body(py, x, raw_get(raw, "bytes"))?,
@@ -1838,7 +1838,7 @@ pub(crate) fn o_bidirectional_output_payload_part<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::BidirectionalOutputPayloadPart { bytes, .. } = v;
-    if let Some(x) = bytes {
+    if let Some(x) = bytes.filter(|_| raw_present(raw, "bytes")) {
         d.set_item(
             pyo3::intern!(py, "bytes"),
             o_part_body(py, x, raw_get(raw, "bytes"))?,
@@ -2024,7 +2024,7 @@ pub(crate) fn o_cache_point_block<'py>(
             o_cache_point_type(py, x, raw_get(raw, "type"))?,
         )?;
     }
-    if let Some(x) = ttl {
+    if let Some(x) = ttl.filter(|_| raw_present(raw, "ttl")) {
         d.set_item(
             pyo3::intern!(py, "ttl"),
             o_cache_ttl(py, x, raw_get(raw, "ttl"))?,
@@ -2117,25 +2117,25 @@ pub(crate) fn o_citation<'py>(
         location,
         ..
     } = v;
-    if let Some(x) = title {
+    if let Some(x) = title.filter(|_| raw_present(raw, "title")) {
         d.set_item(
             pyo3::intern!(py, "title"),
             o_string(py, x, raw_get(raw, "title"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_string(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = source_content {
+    if let Some(x) = source_content.filter(|_| raw_present(raw, "sourceContent")) {
         d.set_item(
             pyo3::intern!(py, "sourceContent"),
             o_citation_source_content_list(py, x, raw_get(raw, "sourceContent"))?,
         )?;
     }
-    if let Some(x) = location {
+    if let Some(x) = location.filter(|_| raw_present(raw, "location")) {
         d.set_item(
             pyo3::intern!(py, "location"),
             o_citation_location(py, x, raw_get(raw, "location"))?,
@@ -2379,7 +2379,7 @@ pub(crate) fn o_citation_source_content_delta<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::CitationSourceContentDelta { text, .. } = v;
-    if let Some(x) = text {
+    if let Some(x) = text.filter(|_| raw_present(raw, "text")) {
         d.set_item(
             pyo3::intern!(py, "text"),
             o_string(py, x, raw_get(raw, "text"))?,
@@ -2514,13 +2514,13 @@ pub(crate) fn o_citations_content_block<'py>(
     let sdk::types::CitationsContentBlock {
         content, citations, ..
     } = v;
-    if let Some(x) = content {
+    if let Some(x) = content.filter(|_| raw_present(raw, "content")) {
         d.set_item(
             pyo3::intern!(py, "content"),
             o_citation_generated_content_list(py, x, raw_get(raw, "content"))?,
         )?;
     }
-    if let Some(x) = citations {
+    if let Some(x) = citations.filter(|_| raw_present(raw, "citations")) {
         d.set_item(
             pyo3::intern!(py, "citations"),
             o_citations(py, x, raw_get(raw, "citations"))?,
@@ -2586,25 +2586,25 @@ pub(crate) fn o_citations_delta<'py>(
         location,
         ..
     } = v;
-    if let Some(x) = title {
+    if let Some(x) = title.filter(|_| raw_present(raw, "title")) {
         d.set_item(
             pyo3::intern!(py, "title"),
             o_string(py, x, raw_get(raw, "title"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_string(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = source_content {
+    if let Some(x) = source_content.filter(|_| raw_present(raw, "sourceContent")) {
         d.set_item(
             pyo3::intern!(py, "sourceContent"),
             o_citation_source_content_list_delta(py, x, raw_get(raw, "sourceContent"))?,
         )?;
     }
-    if let Some(x) = location {
+    if let Some(x) = location.filter(|_| raw_present(raw, "location")) {
         d.set_item(
             pyo3::intern!(py, "location"),
             o_citation_location(py, x, raw_get(raw, "location"))?,
@@ -2646,7 +2646,7 @@ pub(crate) fn o_conflict_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ConflictException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -2972,7 +2972,7 @@ pub(crate) fn o_content_block_delta_event<'py>(
         content_block_index,
         ..
     } = v;
-    if let Some(x) = delta {
+    if let Some(x) = delta.filter(|_| raw_present(raw, "delta")) {
         d.set_item(
             pyo3::intern!(py, "delta"),
             o_content_block_delta(py, x, raw_get(raw, "delta"))?,
@@ -3110,7 +3110,7 @@ pub(crate) fn o_content_block_start_event<'py>(
         content_block_index,
         ..
     } = v;
-    if let Some(x) = start {
+    if let Some(x) = start.filter(|_| raw_present(raw, "start")) {
         d.set_item(
             pyo3::intern!(py, "start"),
             o_content_block_start(py, x, raw_get(raw, "start"))?,
@@ -3424,49 +3424,53 @@ pub(crate) fn o_converse_request<'py>(
             o_conversational_model_id(py, x, None)?,
         )?;
     }
-    if let Some(x) = messages {
+    if let Some(x) = messages.filter(|_| raw_present(raw, "messages")) {
         d.set_item(
             pyo3::intern!(py, "messages"),
             o_messages(py, x, raw_get(raw, "messages"))?,
         )?;
     }
-    if let Some(x) = system {
+    if let Some(x) = system.filter(|_| raw_present(raw, "system")) {
         d.set_item(
             pyo3::intern!(py, "system"),
             o_system_content_blocks(py, x, raw_get(raw, "system"))?,
         )?;
     }
-    if let Some(x) = inference_config {
+    if let Some(x) = inference_config.filter(|_| raw_present(raw, "inferenceConfig")) {
         d.set_item(
             pyo3::intern!(py, "inferenceConfig"),
             o_inference_configuration(py, x, raw_get(raw, "inferenceConfig"))?,
         )?;
     }
-    if let Some(x) = tool_config {
+    if let Some(x) = tool_config.filter(|_| raw_present(raw, "toolConfig")) {
         d.set_item(
             pyo3::intern!(py, "toolConfig"),
             o_tool_configuration(py, x, raw_get(raw, "toolConfig"))?,
         )?;
     }
-    if let Some(x) = guardrail_config {
+    if let Some(x) = guardrail_config.filter(|_| raw_present(raw, "guardrailConfig")) {
         d.set_item(
             pyo3::intern!(py, "guardrailConfig"),
             o_guardrail_configuration(py, x, raw_get(raw, "guardrailConfig"))?,
         )?;
     }
-    if let Some(x) = additional_model_request_fields {
+    if let Some(x) =
+        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
             o_document(py, x, raw_get(raw, "additionalModelRequestFields"))?,
         )?;
     }
-    if let Some(x) = prompt_variables {
+    if let Some(x) = prompt_variables.filter(|_| raw_present(raw, "promptVariables")) {
         d.set_item(
             pyo3::intern!(py, "promptVariables"),
             o_prompt_variable_map(py, x, raw_get(raw, "promptVariables"))?,
         )?;
     }
-    if let Some(x) = additional_model_response_field_paths {
+    if let Some(x) = additional_model_response_field_paths
+        .filter(|_| raw_present(raw, "additionalModelResponseFieldPaths"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelResponseFieldPaths"),
             o_converse_request_additional_model_response_field_paths_list(
@@ -3476,25 +3480,25 @@ pub(crate) fn o_converse_request<'py>(
             )?,
         )?;
     }
-    if let Some(x) = request_metadata {
+    if let Some(x) = request_metadata.filter(|_| raw_present(raw, "requestMetadata")) {
         d.set_item(
             pyo3::intern!(py, "requestMetadata"),
             o_request_metadata(py, x, raw_get(raw, "requestMetadata"))?,
         )?;
     }
-    if let Some(x) = performance_config {
+    if let Some(x) = performance_config.filter(|_| raw_present(raw, "performanceConfig")) {
         d.set_item(
             pyo3::intern!(py, "performanceConfig"),
             o_performance_configuration(py, x, raw_get(raw, "performanceConfig"))?,
         )?;
     }
-    if let Some(x) = service_tier {
+    if let Some(x) = service_tier.filter(|_| raw_present(raw, "serviceTier")) {
         d.set_item(
             pyo3::intern!(py, "serviceTier"),
             o_service_tier(py, x, raw_get(raw, "serviceTier"))?,
         )?;
     }
-    if let Some(x) = output_config {
+    if let Some(x) = output_config.filter(|_| raw_present(raw, "outputConfig")) {
         d.set_item(
             pyo3::intern!(py, "outputConfig"),
             o_output_config(py, x, raw_get(raw, "outputConfig"))?,
@@ -3559,7 +3563,7 @@ fn fill_converse_response<'py>(
         service_tier,
         ..
     } = v;
-    if let Some(x) = output {
+    if let Some(x) = output.filter(|_| raw_present(raw, "output")) {
         d.set_item(
             pyo3::intern!(py, "output"),
             o_converse_output(py, x, raw_get(raw, "output"))?,
@@ -3572,37 +3576,39 @@ fn fill_converse_response<'py>(
             o_stop_reason(py, x, raw_get(raw, "stopReason"))?,
         )?;
     }
-    if let Some(x) = usage {
+    if let Some(x) = usage.filter(|_| raw_present(raw, "usage")) {
         d.set_item(
             pyo3::intern!(py, "usage"),
             o_token_usage(py, x, raw_get(raw, "usage"))?,
         )?;
     }
-    if let Some(x) = metrics {
+    if let Some(x) = metrics.filter(|_| raw_present(raw, "metrics")) {
         d.set_item(
             pyo3::intern!(py, "metrics"),
             o_converse_metrics(py, x, raw_get(raw, "metrics"))?,
         )?;
     }
-    if let Some(x) = additional_model_response_fields {
+    if let Some(x) = additional_model_response_fields
+        .filter(|_| raw_present(raw, "additionalModelResponseFields"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelResponseFields"),
             o_document(py, x, raw_get(raw, "additionalModelResponseFields"))?,
         )?;
     }
-    if let Some(x) = trace {
+    if let Some(x) = trace.filter(|_| raw_present(raw, "trace")) {
         d.set_item(
             pyo3::intern!(py, "trace"),
             o_converse_trace(py, x, raw_get(raw, "trace"))?,
         )?;
     }
-    if let Some(x) = performance_config {
+    if let Some(x) = performance_config.filter(|_| raw_present(raw, "performanceConfig")) {
         d.set_item(
             pyo3::intern!(py, "performanceConfig"),
             o_performance_configuration(py, x, raw_get(raw, "performanceConfig"))?,
         )?;
     }
-    if let Some(x) = service_tier {
+    if let Some(x) = service_tier.filter(|_| raw_present(raw, "serviceTier")) {
         d.set_item(
             pyo3::intern!(py, "serviceTier"),
             o_service_tier(py, x, raw_get(raw, "serviceTier"))?,
@@ -3745,31 +3751,31 @@ pub(crate) fn o_converse_stream_metadata_event<'py>(
         service_tier,
         ..
     } = v;
-    if let Some(x) = usage {
+    if let Some(x) = usage.filter(|_| raw_present(raw, "usage")) {
         d.set_item(
             pyo3::intern!(py, "usage"),
             o_token_usage(py, x, raw_get(raw, "usage"))?,
         )?;
     }
-    if let Some(x) = metrics {
+    if let Some(x) = metrics.filter(|_| raw_present(raw, "metrics")) {
         d.set_item(
             pyo3::intern!(py, "metrics"),
             o_converse_stream_metrics(py, x, raw_get(raw, "metrics"))?,
         )?;
     }
-    if let Some(x) = trace {
+    if let Some(x) = trace.filter(|_| raw_present(raw, "trace")) {
         d.set_item(
             pyo3::intern!(py, "trace"),
             o_converse_stream_trace(py, x, raw_get(raw, "trace"))?,
         )?;
     }
-    if let Some(x) = performance_config {
+    if let Some(x) = performance_config.filter(|_| raw_present(raw, "performanceConfig")) {
         d.set_item(
             pyo3::intern!(py, "performanceConfig"),
             o_performance_configuration(py, x, raw_get(raw, "performanceConfig"))?,
         )?;
     }
-    if let Some(x) = service_tier {
+    if let Some(x) = service_tier.filter(|_| raw_present(raw, "serviceTier")) {
         d.set_item(
             pyo3::intern!(py, "serviceTier"),
             o_service_tier(py, x, raw_get(raw, "serviceTier"))?,
@@ -4034,49 +4040,53 @@ pub(crate) fn o_converse_stream_request<'py>(
             o_conversational_model_id(py, x, None)?,
         )?;
     }
-    if let Some(x) = messages {
+    if let Some(x) = messages.filter(|_| raw_present(raw, "messages")) {
         d.set_item(
             pyo3::intern!(py, "messages"),
             o_messages(py, x, raw_get(raw, "messages"))?,
         )?;
     }
-    if let Some(x) = system {
+    if let Some(x) = system.filter(|_| raw_present(raw, "system")) {
         d.set_item(
             pyo3::intern!(py, "system"),
             o_system_content_blocks(py, x, raw_get(raw, "system"))?,
         )?;
     }
-    if let Some(x) = inference_config {
+    if let Some(x) = inference_config.filter(|_| raw_present(raw, "inferenceConfig")) {
         d.set_item(
             pyo3::intern!(py, "inferenceConfig"),
             o_inference_configuration(py, x, raw_get(raw, "inferenceConfig"))?,
         )?;
     }
-    if let Some(x) = tool_config {
+    if let Some(x) = tool_config.filter(|_| raw_present(raw, "toolConfig")) {
         d.set_item(
             pyo3::intern!(py, "toolConfig"),
             o_tool_configuration(py, x, raw_get(raw, "toolConfig"))?,
         )?;
     }
-    if let Some(x) = guardrail_config {
+    if let Some(x) = guardrail_config.filter(|_| raw_present(raw, "guardrailConfig")) {
         d.set_item(
             pyo3::intern!(py, "guardrailConfig"),
             o_guardrail_stream_configuration(py, x, raw_get(raw, "guardrailConfig"))?,
         )?;
     }
-    if let Some(x) = additional_model_request_fields {
+    if let Some(x) =
+        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
             o_document(py, x, raw_get(raw, "additionalModelRequestFields"))?,
         )?;
     }
-    if let Some(x) = prompt_variables {
+    if let Some(x) = prompt_variables.filter(|_| raw_present(raw, "promptVariables")) {
         d.set_item(
             pyo3::intern!(py, "promptVariables"),
             o_prompt_variable_map(py, x, raw_get(raw, "promptVariables"))?,
         )?;
     }
-    if let Some(x) = additional_model_response_field_paths {
+    if let Some(x) = additional_model_response_field_paths
+        .filter(|_| raw_present(raw, "additionalModelResponseFieldPaths"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelResponseFieldPaths"),
             o_converse_stream_request_additional_model_response_field_paths_list(
@@ -4086,25 +4096,25 @@ pub(crate) fn o_converse_stream_request<'py>(
             )?,
         )?;
     }
-    if let Some(x) = request_metadata {
+    if let Some(x) = request_metadata.filter(|_| raw_present(raw, "requestMetadata")) {
         d.set_item(
             pyo3::intern!(py, "requestMetadata"),
             o_request_metadata(py, x, raw_get(raw, "requestMetadata"))?,
         )?;
     }
-    if let Some(x) = performance_config {
+    if let Some(x) = performance_config.filter(|_| raw_present(raw, "performanceConfig")) {
         d.set_item(
             pyo3::intern!(py, "performanceConfig"),
             o_performance_configuration(py, x, raw_get(raw, "performanceConfig"))?,
         )?;
     }
-    if let Some(x) = service_tier {
+    if let Some(x) = service_tier.filter(|_| raw_present(raw, "serviceTier")) {
         d.set_item(
             pyo3::intern!(py, "serviceTier"),
             o_service_tier(py, x, raw_get(raw, "serviceTier"))?,
         )?;
     }
-    if let Some(x) = output_config {
+    if let Some(x) = output_config.filter(|_| raw_present(raw, "outputConfig")) {
         d.set_item(
             pyo3::intern!(py, "outputConfig"),
             o_output_config(py, x, raw_get(raw, "outputConfig"))?,
@@ -4239,13 +4249,13 @@ pub(crate) fn o_converse_stream_trace<'py>(
         prompt_router,
         ..
     } = v;
-    if let Some(x) = guardrail {
+    if let Some(x) = guardrail.filter(|_| raw_present(raw, "guardrail")) {
         d.set_item(
             pyo3::intern!(py, "guardrail"),
             o_guardrail_trace_assessment(py, x, raw_get(raw, "guardrail"))?,
         )?;
     }
-    if let Some(x) = prompt_router {
+    if let Some(x) = prompt_router.filter(|_| raw_present(raw, "promptRouter")) {
         d.set_item(
             pyo3::intern!(py, "promptRouter"),
             o_prompt_router_trace(py, x, raw_get(raw, "promptRouter"))?,
@@ -4316,25 +4326,27 @@ pub(crate) fn o_converse_tokens_request<'py>(
         additional_model_request_fields,
         ..
     } = v;
-    if let Some(x) = messages {
+    if let Some(x) = messages.filter(|_| raw_present(raw, "messages")) {
         d.set_item(
             pyo3::intern!(py, "messages"),
             o_messages(py, x, raw_get(raw, "messages"))?,
         )?;
     }
-    if let Some(x) = system {
+    if let Some(x) = system.filter(|_| raw_present(raw, "system")) {
         d.set_item(
             pyo3::intern!(py, "system"),
             o_system_content_blocks(py, x, raw_get(raw, "system"))?,
         )?;
     }
-    if let Some(x) = tool_config {
+    if let Some(x) = tool_config.filter(|_| raw_present(raw, "toolConfig")) {
         d.set_item(
             pyo3::intern!(py, "toolConfig"),
             o_tool_configuration(py, x, raw_get(raw, "toolConfig"))?,
         )?;
     }
-    if let Some(x) = additional_model_request_fields {
+    if let Some(x) =
+        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
             o_document(py, x, raw_get(raw, "additionalModelRequestFields"))?,
@@ -4393,13 +4405,13 @@ pub(crate) fn o_converse_trace<'py>(
         prompt_router,
         ..
     } = v;
-    if let Some(x) = guardrail {
+    if let Some(x) = guardrail.filter(|_| raw_present(raw, "guardrail")) {
         d.set_item(
             pyo3::intern!(py, "guardrail"),
             o_guardrail_trace_assessment(py, x, raw_get(raw, "guardrail"))?,
         )?;
     }
-    if let Some(x) = prompt_router {
+    if let Some(x) = prompt_router.filter(|_| raw_present(raw, "promptRouter")) {
         d.set_item(
             pyo3::intern!(py, "promptRouter"),
             o_prompt_router_trace(py, x, raw_get(raw, "promptRouter"))?,
@@ -4517,7 +4529,7 @@ pub(crate) fn o_count_tokens_request<'py>(
             o_foundation_model_version_identifier(py, x, None)?,
         )?;
     }
-    if let Some(x) = input {
+    if let Some(x) = input.filter(|_| raw_present(raw, "input")) {
         d.set_item(
             pyo3::intern!(py, "input"),
             o_count_tokens_input(py, x, raw_get(raw, "input"))?,
@@ -4671,19 +4683,19 @@ pub(crate) fn o_document_block<'py>(
             o_document_block_name_string(py, x, raw_get(raw, "name"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_document_source(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = context {
+    if let Some(x) = context.filter(|_| raw_present(raw, "context")) {
         d.set_item(
             pyo3::intern!(py, "context"),
             o_string(py, x, raw_get(raw, "context"))?,
         )?;
     }
-    if let Some(x) = citations {
+    if let Some(x) = citations.filter(|_| raw_present(raw, "citations")) {
         d.set_item(
             pyo3::intern!(py, "citations"),
             o_citations_config(py, x, raw_get(raw, "citations"))?,
@@ -4762,19 +4774,19 @@ pub(crate) fn o_document_char_location<'py>(
         end,
         ..
     } = v;
-    if let Some(x) = document_index {
+    if let Some(x) = document_index.filter(|_| raw_present(raw, "documentIndex")) {
         d.set_item(
             pyo3::intern!(py, "documentIndex"),
             o_document_char_location_document_index_integer(py, x, raw_get(raw, "documentIndex"))?,
         )?;
     }
-    if let Some(x) = start {
+    if let Some(x) = start.filter(|_| raw_present(raw, "start")) {
         d.set_item(
             pyo3::intern!(py, "start"),
             o_document_char_location_start_integer(py, x, raw_get(raw, "start"))?,
         )?;
     }
-    if let Some(x) = end {
+    if let Some(x) = end.filter(|_| raw_present(raw, "end")) {
         d.set_item(
             pyo3::intern!(py, "end"),
             o_document_char_location_end_integer(py, x, raw_get(raw, "end"))?,
@@ -4881,19 +4893,19 @@ pub(crate) fn o_document_chunk_location<'py>(
         end,
         ..
     } = v;
-    if let Some(x) = document_index {
+    if let Some(x) = document_index.filter(|_| raw_present(raw, "documentIndex")) {
         d.set_item(
             pyo3::intern!(py, "documentIndex"),
             o_document_chunk_location_document_index_integer(py, x, raw_get(raw, "documentIndex"))?,
         )?;
     }
-    if let Some(x) = start {
+    if let Some(x) = start.filter(|_| raw_present(raw, "start")) {
         d.set_item(
             pyo3::intern!(py, "start"),
             o_document_chunk_location_start_integer(py, x, raw_get(raw, "start"))?,
         )?;
     }
-    if let Some(x) = end {
+    if let Some(x) = end.filter(|_| raw_present(raw, "end")) {
         d.set_item(
             pyo3::intern!(py, "end"),
             o_document_chunk_location_end_integer(py, x, raw_get(raw, "end"))?,
@@ -5071,19 +5083,19 @@ pub(crate) fn o_document_page_location<'py>(
         end,
         ..
     } = v;
-    if let Some(x) = document_index {
+    if let Some(x) = document_index.filter(|_| raw_present(raw, "documentIndex")) {
         d.set_item(
             pyo3::intern!(py, "documentIndex"),
             o_document_page_location_document_index_integer(py, x, raw_get(raw, "documentIndex"))?,
         )?;
     }
-    if let Some(x) = start {
+    if let Some(x) = start.filter(|_| raw_present(raw, "start")) {
         d.set_item(
             pyo3::intern!(py, "start"),
             o_document_page_location_start_integer(py, x, raw_get(raw, "start"))?,
         )?;
     }
-    if let Some(x) = end {
+    if let Some(x) = end.filter(|_| raw_present(raw, "end")) {
         d.set_item(
             pyo3::intern!(py, "end"),
             o_document_page_location_end_integer(py, x, raw_get(raw, "end"))?,
@@ -5260,7 +5272,7 @@ pub(crate) fn o_error_block<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::ErrorBlock { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_string(py, x, raw_get(raw, "message"))?,
@@ -5362,7 +5374,7 @@ fn fill_get_async_invoke_response<'py>(
             o_async_invoke_arn(py, x, raw_get(raw, "modelArn"))?,
         )?;
     }
-    if let Some(x) = client_request_token {
+    if let Some(x) = client_request_token.filter(|_| raw_present(raw, "clientRequestToken")) {
         d.set_item(
             pyo3::intern!(py, "clientRequestToken"),
             o_async_invoke_idempotency_token(py, x, raw_get(raw, "clientRequestToken"))?,
@@ -5375,7 +5387,7 @@ fn fill_get_async_invoke_response<'py>(
             o_async_invoke_status(py, x, raw_get(raw, "status"))?,
         )?;
     }
-    if let Some(x) = failure_message {
+    if let Some(x) = failure_message.filter(|_| raw_present(raw, "failureMessage")) {
         d.set_item(
             pyo3::intern!(py, "failureMessage"),
             o_async_invoke_message(py, x, raw_get(raw, "failureMessage"))?,
@@ -5388,19 +5400,19 @@ fn fill_get_async_invoke_response<'py>(
             o_timestamp(py, x, raw_get(raw, "submitTime"))?,
         )?;
     }
-    if let Some(x) = last_modified_time {
+    if let Some(x) = last_modified_time.filter(|_| raw_present(raw, "lastModifiedTime")) {
         d.set_item(
             pyo3::intern!(py, "lastModifiedTime"),
             o_timestamp(py, x, raw_get(raw, "lastModifiedTime"))?,
         )?;
     }
-    if let Some(x) = end_time {
+    if let Some(x) = end_time.filter(|_| raw_present(raw, "endTime")) {
         d.set_item(
             pyo3::intern!(py, "endTime"),
             o_timestamp(py, x, raw_get(raw, "endTime"))?,
         )?;
     }
-    if let Some(x) = output_data_config {
+    if let Some(x) = output_data_config.filter(|_| raw_present(raw, "outputDataConfig")) {
         d.set_item(
             pyo3::intern!(py, "outputDataConfig"),
             o_async_invoke_output_data_config(py, x, raw_get(raw, "outputDataConfig"))?,
@@ -5620,25 +5632,27 @@ pub(crate) fn o_guardrail_assessment<'py>(
         applied_guardrail_details,
         ..
     } = v;
-    if let Some(x) = topic_policy {
+    if let Some(x) = topic_policy.filter(|_| raw_present(raw, "topicPolicy")) {
         d.set_item(
             pyo3::intern!(py, "topicPolicy"),
             o_guardrail_topic_policy_assessment(py, x, raw_get(raw, "topicPolicy"))?,
         )?;
     }
-    if let Some(x) = content_policy {
+    if let Some(x) = content_policy.filter(|_| raw_present(raw, "contentPolicy")) {
         d.set_item(
             pyo3::intern!(py, "contentPolicy"),
             o_guardrail_content_policy_assessment(py, x, raw_get(raw, "contentPolicy"))?,
         )?;
     }
-    if let Some(x) = word_policy {
+    if let Some(x) = word_policy.filter(|_| raw_present(raw, "wordPolicy")) {
         d.set_item(
             pyo3::intern!(py, "wordPolicy"),
             o_guardrail_word_policy_assessment(py, x, raw_get(raw, "wordPolicy"))?,
         )?;
     }
-    if let Some(x) = sensitive_information_policy {
+    if let Some(x) =
+        sensitive_information_policy.filter(|_| raw_present(raw, "sensitiveInformationPolicy"))
+    {
         d.set_item(
             pyo3::intern!(py, "sensitiveInformationPolicy"),
             o_guardrail_sensitive_information_policy_assessment(
@@ -5648,7 +5662,9 @@ pub(crate) fn o_guardrail_assessment<'py>(
             )?,
         )?;
     }
-    if let Some(x) = contextual_grounding_policy {
+    if let Some(x) =
+        contextual_grounding_policy.filter(|_| raw_present(raw, "contextualGroundingPolicy"))
+    {
         d.set_item(
             pyo3::intern!(py, "contextualGroundingPolicy"),
             o_guardrail_contextual_grounding_policy_assessment(
@@ -5658,7 +5674,9 @@ pub(crate) fn o_guardrail_assessment<'py>(
             )?,
         )?;
     }
-    if let Some(x) = automated_reasoning_policy {
+    if let Some(x) =
+        automated_reasoning_policy.filter(|_| raw_present(raw, "automatedReasoningPolicy"))
+    {
         d.set_item(
             pyo3::intern!(py, "automatedReasoningPolicy"),
             o_guardrail_automated_reasoning_policy_assessment(
@@ -5668,13 +5686,15 @@ pub(crate) fn o_guardrail_assessment<'py>(
             )?,
         )?;
     }
-    if let Some(x) = invocation_metrics {
+    if let Some(x) = invocation_metrics.filter(|_| raw_present(raw, "invocationMetrics")) {
         d.set_item(
             pyo3::intern!(py, "invocationMetrics"),
             o_guardrail_invocation_metrics(py, x, raw_get(raw, "invocationMetrics"))?,
         )?;
     }
-    if let Some(x) = applied_guardrail_details {
+    if let Some(x) =
+        applied_guardrail_details.filter(|_| raw_present(raw, "appliedGuardrailDetails"))
+    {
         d.set_item(
             pyo3::intern!(py, "appliedGuardrailDetails"),
             o_applied_guardrail_details(py, x, raw_get(raw, "appliedGuardrailDetails"))?,
@@ -5978,19 +5998,19 @@ pub(crate) fn o_guardrail_automated_reasoning_impossible_finding<'py>(
         logic_warning,
         ..
     } = v;
-    if let Some(x) = translation {
+    if let Some(x) = translation.filter(|_| raw_present(raw, "translation")) {
         d.set_item(
             pyo3::intern!(py, "translation"),
             o_guardrail_automated_reasoning_translation(py, x, raw_get(raw, "translation"))?,
         )?;
     }
-    if let Some(x) = contradicting_rules {
+    if let Some(x) = contradicting_rules.filter(|_| raw_present(raw, "contradictingRules")) {
         d.set_item(
             pyo3::intern!(py, "contradictingRules"),
             o_guardrail_automated_reasoning_rule_list(py, x, raw_get(raw, "contradictingRules"))?,
         )?;
     }
-    if let Some(x) = logic_warning {
+    if let Some(x) = logic_warning.filter(|_| raw_present(raw, "logicWarning")) {
         d.set_item(
             pyo3::intern!(py, "logicWarning"),
             o_guardrail_automated_reasoning_logic_warning(py, x, raw_get(raw, "logicWarning"))?,
@@ -6038,7 +6058,7 @@ pub(crate) fn o_guardrail_automated_reasoning_input_text_reference<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailAutomatedReasoningInputTextReference { text, .. } = v;
-    if let Some(x) = text {
+    if let Some(x) = text.filter(|_| raw_present(raw, "text")) {
         d.set_item(
             pyo3::intern!(py, "text"),
             o_guardrail_automated_reasoning_statement_natural_language_content(
@@ -6138,19 +6158,19 @@ pub(crate) fn o_guardrail_automated_reasoning_invalid_finding<'py>(
         logic_warning,
         ..
     } = v;
-    if let Some(x) = translation {
+    if let Some(x) = translation.filter(|_| raw_present(raw, "translation")) {
         d.set_item(
             pyo3::intern!(py, "translation"),
             o_guardrail_automated_reasoning_translation(py, x, raw_get(raw, "translation"))?,
         )?;
     }
-    if let Some(x) = contradicting_rules {
+    if let Some(x) = contradicting_rules.filter(|_| raw_present(raw, "contradictingRules")) {
         d.set_item(
             pyo3::intern!(py, "contradictingRules"),
             o_guardrail_automated_reasoning_rule_list(py, x, raw_get(raw, "contradictingRules"))?,
         )?;
     }
-    if let Some(x) = logic_warning {
+    if let Some(x) = logic_warning.filter(|_| raw_present(raw, "logicWarning")) {
         d.set_item(
             pyo3::intern!(py, "logicWarning"),
             o_guardrail_automated_reasoning_logic_warning(py, x, raw_get(raw, "logicWarning"))?,
@@ -6218,19 +6238,19 @@ pub(crate) fn o_guardrail_automated_reasoning_logic_warning<'py>(
         claims,
         ..
     } = v;
-    if let Some(x) = r#type {
+    if let Some(x) = r#type.filter(|_| raw_present(raw, "type")) {
         d.set_item(
             pyo3::intern!(py, "type"),
             o_guardrail_automated_reasoning_logic_warning_type(py, x, raw_get(raw, "type"))?,
         )?;
     }
-    if let Some(x) = premises {
+    if let Some(x) = premises.filter(|_| raw_present(raw, "premises")) {
         d.set_item(
             pyo3::intern!(py, "premises"),
             o_guardrail_automated_reasoning_statement_list(py, x, raw_get(raw, "premises"))?,
         )?;
     }
-    if let Some(x) = claims {
+    if let Some(x) = claims.filter(|_| raw_present(raw, "claims")) {
         d.set_item(
             pyo3::intern!(py, "claims"),
             o_guardrail_automated_reasoning_statement_list(py, x, raw_get(raw, "claims"))?,
@@ -6329,7 +6349,7 @@ pub(crate) fn o_guardrail_automated_reasoning_policy_assessment<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailAutomatedReasoningPolicyAssessment { findings, .. } = v;
-    if let Some(x) = findings {
+    if let Some(x) = findings.filter(|_| raw_present(raw, "findings")) {
         d.set_item(
             pyo3::intern!(py, "findings"),
             o_guardrail_automated_reasoning_finding_list(py, x, raw_get(raw, "findings"))?,
@@ -6420,13 +6440,13 @@ pub(crate) fn o_guardrail_automated_reasoning_rule<'py>(
         policy_version_arn,
         ..
     } = v;
-    if let Some(x) = identifier {
+    if let Some(x) = identifier.filter(|_| raw_present(raw, "identifier")) {
         d.set_item(
             pyo3::intern!(py, "identifier"),
             o_automated_reasoning_rule_identifier(py, x, raw_get(raw, "identifier"))?,
         )?;
     }
-    if let Some(x) = policy_version_arn {
+    if let Some(x) = policy_version_arn.filter(|_| raw_present(raw, "policyVersionArn")) {
         d.set_item(
             pyo3::intern!(py, "policyVersionArn"),
             o_guardrail_automated_reasoning_policy_version_arn(
@@ -6527,25 +6547,25 @@ pub(crate) fn o_guardrail_automated_reasoning_satisfiable_finding<'py>(
         logic_warning,
         ..
     } = v;
-    if let Some(x) = translation {
+    if let Some(x) = translation.filter(|_| raw_present(raw, "translation")) {
         d.set_item(
             pyo3::intern!(py, "translation"),
             o_guardrail_automated_reasoning_translation(py, x, raw_get(raw, "translation"))?,
         )?;
     }
-    if let Some(x) = claims_true_scenario {
+    if let Some(x) = claims_true_scenario.filter(|_| raw_present(raw, "claimsTrueScenario")) {
         d.set_item(
             pyo3::intern!(py, "claimsTrueScenario"),
             o_guardrail_automated_reasoning_scenario(py, x, raw_get(raw, "claimsTrueScenario"))?,
         )?;
     }
-    if let Some(x) = claims_false_scenario {
+    if let Some(x) = claims_false_scenario.filter(|_| raw_present(raw, "claimsFalseScenario")) {
         d.set_item(
             pyo3::intern!(py, "claimsFalseScenario"),
             o_guardrail_automated_reasoning_scenario(py, x, raw_get(raw, "claimsFalseScenario"))?,
         )?;
     }
-    if let Some(x) = logic_warning {
+    if let Some(x) = logic_warning.filter(|_| raw_present(raw, "logicWarning")) {
         d.set_item(
             pyo3::intern!(py, "logicWarning"),
             o_guardrail_automated_reasoning_logic_warning(py, x, raw_get(raw, "logicWarning"))?,
@@ -6590,7 +6610,7 @@ pub(crate) fn o_guardrail_automated_reasoning_scenario<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailAutomatedReasoningScenario { statements, .. } = v;
-    if let Some(x) = statements {
+    if let Some(x) = statements.filter(|_| raw_present(raw, "statements")) {
         d.set_item(
             pyo3::intern!(py, "statements"),
             o_guardrail_automated_reasoning_statement_list(py, x, raw_get(raw, "statements"))?,
@@ -6658,13 +6678,13 @@ pub(crate) fn o_guardrail_automated_reasoning_statement<'py>(
         natural_language,
         ..
     } = v;
-    if let Some(x) = logic {
+    if let Some(x) = logic.filter(|_| raw_present(raw, "logic")) {
         d.set_item(
             pyo3::intern!(py, "logic"),
             o_guardrail_automated_reasoning_statement_logic_content(py, x, raw_get(raw, "logic"))?,
         )?;
     }
-    if let Some(x) = natural_language {
+    if let Some(x) = natural_language.filter(|_| raw_present(raw, "naturalLanguage")) {
         d.set_item(
             pyo3::intern!(py, "naturalLanguage"),
             o_guardrail_automated_reasoning_statement_natural_language_content(
@@ -6833,19 +6853,19 @@ pub(crate) fn o_guardrail_automated_reasoning_translation<'py>(
         confidence,
         ..
     } = v;
-    if let Some(x) = premises {
+    if let Some(x) = premises.filter(|_| raw_present(raw, "premises")) {
         d.set_item(
             pyo3::intern!(py, "premises"),
             o_guardrail_automated_reasoning_statement_list(py, x, raw_get(raw, "premises"))?,
         )?;
     }
-    if let Some(x) = claims {
+    if let Some(x) = claims.filter(|_| raw_present(raw, "claims")) {
         d.set_item(
             pyo3::intern!(py, "claims"),
             o_guardrail_automated_reasoning_statement_list(py, x, raw_get(raw, "claims"))?,
         )?;
     }
-    if let Some(x) = untranslated_premises {
+    if let Some(x) = untranslated_premises.filter(|_| raw_present(raw, "untranslatedPremises")) {
         d.set_item(
             pyo3::intern!(py, "untranslatedPremises"),
             o_guardrail_automated_reasoning_input_text_reference_list(
@@ -6855,7 +6875,7 @@ pub(crate) fn o_guardrail_automated_reasoning_translation<'py>(
             )?,
         )?;
     }
-    if let Some(x) = untranslated_claims {
+    if let Some(x) = untranslated_claims.filter(|_| raw_present(raw, "untranslatedClaims")) {
         d.set_item(
             pyo3::intern!(py, "untranslatedClaims"),
             o_guardrail_automated_reasoning_input_text_reference_list(
@@ -6865,7 +6885,7 @@ pub(crate) fn o_guardrail_automated_reasoning_translation<'py>(
             )?,
         )?;
     }
-    if let Some(x) = confidence {
+    if let Some(x) = confidence.filter(|_| raw_present(raw, "confidence")) {
         d.set_item(
             pyo3::intern!(py, "confidence"),
             o_guardrail_automated_reasoning_translation_confidence(
@@ -6936,7 +6956,7 @@ pub(crate) fn o_guardrail_automated_reasoning_translation_ambiguous_finding<'py>
         difference_scenarios,
         ..
     } = v;
-    if let Some(x) = options {
+    if let Some(x) = options.filter(|_| raw_present(raw, "options")) {
         d.set_item(
             pyo3::intern!(py, "options"),
             o_guardrail_automated_reasoning_translation_option_list(
@@ -6946,7 +6966,7 @@ pub(crate) fn o_guardrail_automated_reasoning_translation_ambiguous_finding<'py>
             )?,
         )?;
     }
-    if let Some(x) = difference_scenarios {
+    if let Some(x) = difference_scenarios.filter(|_| raw_present(raw, "differenceScenarios")) {
         d.set_item(
             pyo3::intern!(py, "differenceScenarios"),
             o_guardrail_automated_reasoning_difference_scenario_list(
@@ -7026,7 +7046,7 @@ pub(crate) fn o_guardrail_automated_reasoning_translation_option<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailAutomatedReasoningTranslationOption { translations, .. } = v;
-    if let Some(x) = translations {
+    if let Some(x) = translations.filter(|_| raw_present(raw, "translations")) {
         d.set_item(
             pyo3::intern!(py, "translations"),
             o_guardrail_automated_reasoning_translation_list(py, x, raw_get(raw, "translations"))?,
@@ -7131,25 +7151,25 @@ pub(crate) fn o_guardrail_automated_reasoning_valid_finding<'py>(
         logic_warning,
         ..
     } = v;
-    if let Some(x) = translation {
+    if let Some(x) = translation.filter(|_| raw_present(raw, "translation")) {
         d.set_item(
             pyo3::intern!(py, "translation"),
             o_guardrail_automated_reasoning_translation(py, x, raw_get(raw, "translation"))?,
         )?;
     }
-    if let Some(x) = claims_true_scenario {
+    if let Some(x) = claims_true_scenario.filter(|_| raw_present(raw, "claimsTrueScenario")) {
         d.set_item(
             pyo3::intern!(py, "claimsTrueScenario"),
             o_guardrail_automated_reasoning_scenario(py, x, raw_get(raw, "claimsTrueScenario"))?,
         )?;
     }
-    if let Some(x) = supporting_rules {
+    if let Some(x) = supporting_rules.filter(|_| raw_present(raw, "supportingRules")) {
         d.set_item(
             pyo3::intern!(py, "supportingRules"),
             o_guardrail_automated_reasoning_rule_list(py, x, raw_get(raw, "supportingRules"))?,
         )?;
     }
-    if let Some(x) = logic_warning {
+    if let Some(x) = logic_warning.filter(|_| raw_present(raw, "logicWarning")) {
         d.set_item(
             pyo3::intern!(py, "logicWarning"),
             o_guardrail_automated_reasoning_logic_warning(py, x, raw_get(raw, "logicWarning"))?,
@@ -7385,7 +7405,7 @@ pub(crate) fn o_guardrail_content_filter<'py>(
             o_guardrail_content_filter_confidence(py, x, raw_get(raw, "confidence"))?,
         )?;
     }
-    if let Some(x) = filter_strength {
+    if let Some(x) = filter_strength.filter(|_| raw_present(raw, "filterStrength")) {
         d.set_item(
             pyo3::intern!(py, "filterStrength"),
             o_guardrail_content_filter_strength(py, x, raw_get(raw, "filterStrength"))?,
@@ -7398,7 +7418,7 @@ pub(crate) fn o_guardrail_content_filter<'py>(
             o_guardrail_content_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -7700,7 +7720,7 @@ pub(crate) fn o_guardrail_contextual_grounding_filter<'py>(
             o_guardrail_contextual_grounding_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -7814,7 +7834,7 @@ pub(crate) fn o_guardrail_contextual_grounding_policy_assessment<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailContextualGroundingPolicyAssessment { filters, .. } = v;
-    if let Some(x) = filters {
+    if let Some(x) = filters.filter(|_| raw_present(raw, "filters")) {
         d.set_item(
             pyo3::intern!(py, "filters"),
             o_guardrail_contextual_grounding_filters(py, x, raw_get(raw, "filters"))?,
@@ -7965,7 +7985,7 @@ pub(crate) fn o_guardrail_converse_image_block<'py>(
             o_guardrail_converse_image_format(py, x, raw_get(raw, "format"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_guardrail_converse_image_source(py, x, raw_get(raw, "source"))?,
@@ -8097,7 +8117,7 @@ pub(crate) fn o_guardrail_converse_text_block<'py>(
             o_string(py, x, raw_get(raw, "text"))?,
         )?;
     }
-    if let Some(x) = qualifiers {
+    if let Some(x) = qualifiers.filter(|_| raw_present(raw, "qualifiers")) {
         d.set_item(
             pyo3::intern!(py, "qualifiers"),
             o_guardrail_converse_content_qualifier_list(py, x, raw_get(raw, "qualifiers"))?,
@@ -8155,13 +8175,13 @@ pub(crate) fn o_guardrail_coverage<'py>(
         images,
         ..
     } = v;
-    if let Some(x) = text_characters {
+    if let Some(x) = text_characters.filter(|_| raw_present(raw, "textCharacters")) {
         d.set_item(
             pyo3::intern!(py, "textCharacters"),
             o_guardrail_text_characters_coverage(py, x, raw_get(raw, "textCharacters"))?,
         )?;
     }
-    if let Some(x) = images {
+    if let Some(x) = images.filter(|_| raw_present(raw, "images")) {
         d.set_item(
             pyo3::intern!(py, "images"),
             o_guardrail_image_coverage(py, x, raw_get(raw, "images"))?,
@@ -8237,7 +8257,7 @@ pub(crate) fn o_guardrail_custom_word<'py>(
             o_guardrail_word_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -8334,7 +8354,7 @@ pub(crate) fn o_guardrail_image_block<'py>(
             o_guardrail_image_format(py, x, raw_get(raw, "format"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_guardrail_image_source(py, x, raw_get(raw, "source"))?,
@@ -8379,13 +8399,13 @@ pub(crate) fn o_guardrail_image_coverage<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailImageCoverage { guarded, total, .. } = v;
-    if let Some(x) = guarded {
+    if let Some(x) = guarded.filter(|_| raw_present(raw, "guarded")) {
         d.set_item(
             pyo3::intern!(py, "guarded"),
             o_images_guarded(py, x, raw_get(raw, "guarded"))?,
         )?;
     }
-    if let Some(x) = total {
+    if let Some(x) = total.filter(|_| raw_present(raw, "total")) {
         d.set_item(
             pyo3::intern!(py, "total"),
             o_images_total(py, x, raw_get(raw, "total"))?,
@@ -8521,19 +8541,21 @@ pub(crate) fn o_guardrail_invocation_metrics<'py>(
         guardrail_coverage,
         ..
     } = v;
-    if let Some(x) = guardrail_processing_latency {
+    if let Some(x) =
+        guardrail_processing_latency.filter(|_| raw_present(raw, "guardrailProcessingLatency"))
+    {
         d.set_item(
             pyo3::intern!(py, "guardrailProcessingLatency"),
             o_guardrail_processing_latency(py, x, raw_get(raw, "guardrailProcessingLatency"))?,
         )?;
     }
-    if let Some(x) = usage {
+    if let Some(x) = usage.filter(|_| raw_present(raw, "usage")) {
         d.set_item(
             pyo3::intern!(py, "usage"),
             o_guardrail_usage(py, x, raw_get(raw, "usage"))?,
         )?;
     }
-    if let Some(x) = guardrail_coverage {
+    if let Some(x) = guardrail_coverage.filter(|_| raw_present(raw, "guardrailCoverage")) {
         d.set_item(
             pyo3::intern!(py, "guardrailCoverage"),
             o_guardrail_coverage(py, x, raw_get(raw, "guardrailCoverage"))?,
@@ -8620,7 +8642,7 @@ pub(crate) fn o_guardrail_managed_word<'py>(
             o_guardrail_word_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -8718,7 +8740,7 @@ pub(crate) fn o_guardrail_output_content<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailOutputContent { text, .. } = v;
-    if let Some(x) = text {
+    if let Some(x) = text.filter(|_| raw_present(raw, "text")) {
         d.set_item(
             pyo3::intern!(py, "text"),
             o_guardrail_output_text(py, x, raw_get(raw, "text"))?,
@@ -8864,7 +8886,7 @@ pub(crate) fn o_guardrail_pii_entity_filter<'py>(
             o_guardrail_sensitive_information_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -8979,19 +9001,19 @@ pub(crate) fn o_guardrail_regex_filter<'py>(
         detected,
         ..
     } = v;
-    if let Some(x) = name {
+    if let Some(x) = name.filter(|_| raw_present(raw, "name")) {
         d.set_item(
             pyo3::intern!(py, "name"),
             o_string(py, x, raw_get(raw, "name"))?,
         )?;
     }
-    if let Some(x) = r#match {
+    if let Some(x) = r#match.filter(|_| raw_present(raw, "match")) {
         d.set_item(
             pyo3::intern!(py, "match"),
             o_string(py, x, raw_get(raw, "match"))?,
         )?;
     }
-    if let Some(x) = regex {
+    if let Some(x) = regex.filter(|_| raw_present(raw, "regex")) {
         d.set_item(
             pyo3::intern!(py, "regex"),
             o_string(py, x, raw_get(raw, "regex"))?,
@@ -9004,7 +9026,7 @@ pub(crate) fn o_guardrail_regex_filter<'py>(
             o_guardrail_sensitive_information_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -9293,7 +9315,7 @@ pub(crate) fn o_guardrail_text_block<'py>(
             o_string(py, x, raw_get(raw, "text"))?,
         )?;
     }
-    if let Some(x) = qualifiers {
+    if let Some(x) = qualifiers.filter(|_| raw_present(raw, "qualifiers")) {
         d.set_item(
             pyo3::intern!(py, "qualifiers"),
             o_guardrail_content_qualifier_list(py, x, raw_get(raw, "qualifiers"))?,
@@ -9338,13 +9360,13 @@ pub(crate) fn o_guardrail_text_characters_coverage<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::GuardrailTextCharactersCoverage { guarded, total, .. } = v;
-    if let Some(x) = guarded {
+    if let Some(x) = guarded.filter(|_| raw_present(raw, "guarded")) {
         d.set_item(
             pyo3::intern!(py, "guarded"),
             o_text_characters_guarded(py, x, raw_get(raw, "guarded"))?,
         )?;
     }
-    if let Some(x) = total {
+    if let Some(x) = total.filter(|_| raw_present(raw, "total")) {
         d.set_item(
             pyo3::intern!(py, "total"),
             o_text_characters_total(py, x, raw_get(raw, "total"))?,
@@ -9431,7 +9453,7 @@ pub(crate) fn o_guardrail_topic<'py>(
             o_guardrail_topic_policy_action(py, x, raw_get(raw, "action"))?,
         )?;
     }
-    if let Some(x) = detected {
+    if let Some(x) = detected.filter(|_| raw_present(raw, "detected")) {
         d.set_item(
             pyo3::intern!(py, "detected"),
             o_boolean(py, x, raw_get(raw, "detected"))?,
@@ -9620,25 +9642,25 @@ pub(crate) fn o_guardrail_trace_assessment<'py>(
         action_reason,
         ..
     } = v;
-    if let Some(x) = model_output {
+    if let Some(x) = model_output.filter(|_| raw_present(raw, "modelOutput")) {
         d.set_item(
             pyo3::intern!(py, "modelOutput"),
             o_model_outputs(py, x, raw_get(raw, "modelOutput"))?,
         )?;
     }
-    if let Some(x) = input_assessment {
+    if let Some(x) = input_assessment.filter(|_| raw_present(raw, "inputAssessment")) {
         d.set_item(
             pyo3::intern!(py, "inputAssessment"),
             o_guardrail_assessment_map(py, x, raw_get(raw, "inputAssessment"))?,
         )?;
     }
-    if let Some(x) = output_assessments {
+    if let Some(x) = output_assessments.filter(|_| raw_present(raw, "outputAssessments")) {
         d.set_item(
             pyo3::intern!(py, "outputAssessments"),
             o_guardrail_assessment_list_map(py, x, raw_get(raw, "outputAssessments"))?,
         )?;
     }
-    if let Some(x) = action_reason {
+    if let Some(x) = action_reason.filter(|_| raw_present(raw, "actionReason")) {
         d.set_item(
             pyo3::intern!(py, "actionReason"),
             o_string(py, x, raw_get(raw, "actionReason"))?,
@@ -9836,7 +9858,9 @@ pub(crate) fn o_guardrail_usage<'py>(
             )?,
         )?;
     }
-    if let Some(x) = content_policy_image_units {
+    if let Some(x) =
+        content_policy_image_units.filter(|_| raw_present(raw, "contentPolicyImageUnits"))
+    {
         d.set_item(
             pyo3::intern!(py, "contentPolicyImageUnits"),
             o_guardrail_content_policy_image_units_processed(
@@ -9846,7 +9870,9 @@ pub(crate) fn o_guardrail_usage<'py>(
             )?,
         )?;
     }
-    if let Some(x) = automated_reasoning_policy_units {
+    if let Some(x) = automated_reasoning_policy_units
+        .filter(|_| raw_present(raw, "automatedReasoningPolicyUnits"))
+    {
         d.set_item(
             pyo3::intern!(py, "automatedReasoningPolicyUnits"),
             o_guardrail_automated_reasoning_policy_units_processed(
@@ -9856,7 +9882,9 @@ pub(crate) fn o_guardrail_usage<'py>(
             )?,
         )?;
     }
-    if let Some(x) = automated_reasoning_policies {
+    if let Some(x) =
+        automated_reasoning_policies.filter(|_| raw_present(raw, "automatedReasoningPolicies"))
+    {
         d.set_item(
             pyo3::intern!(py, "automatedReasoningPolicies"),
             o_guardrail_automated_reasoning_policies_processed(
@@ -10042,13 +10070,13 @@ pub(crate) fn o_image_block<'py>(
             o_image_format(py, x, raw_get(raw, "format"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_image_source(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = error {
+    if let Some(x) = error.filter(|_| raw_present(raw, "error")) {
         d.set_item(
             pyo3::intern!(py, "error"),
             o_error_block(py, x, raw_get(raw, "error"))?,
@@ -10093,13 +10121,13 @@ pub(crate) fn o_image_block_delta<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::ImageBlockDelta { source, error, .. } = v;
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_image_source(py, x, raw_get(raw, "source"))?,
         )?;
     }
-    if let Some(x) = error {
+    if let Some(x) = error.filter(|_| raw_present(raw, "error")) {
         d.set_item(
             pyo3::intern!(py, "error"),
             o_error_block(py, x, raw_get(raw, "error"))?,
@@ -10327,25 +10355,25 @@ pub(crate) fn o_inference_configuration<'py>(
         stop_sequences,
         ..
     } = v;
-    if let Some(x) = max_tokens {
+    if let Some(x) = max_tokens.filter(|_| raw_present(raw, "maxTokens")) {
         d.set_item(
             pyo3::intern!(py, "maxTokens"),
             o_inference_configuration_max_tokens_integer(py, x, raw_get(raw, "maxTokens"))?,
         )?;
     }
-    if let Some(x) = temperature {
+    if let Some(x) = temperature.filter(|_| raw_present(raw, "temperature")) {
         d.set_item(
             pyo3::intern!(py, "temperature"),
             o_inference_configuration_temperature_float(py, x, raw_get(raw, "temperature"))?,
         )?;
     }
-    if let Some(x) = top_p {
+    if let Some(x) = top_p.filter(|_| raw_present(raw, "topP")) {
         d.set_item(
             pyo3::intern!(py, "topP"),
             o_inference_configuration_top_p_float(py, x, raw_get(raw, "topP"))?,
         )?;
     }
-    if let Some(x) = stop_sequences {
+    if let Some(x) = stop_sequences.filter(|_| raw_present(raw, "stopSequences")) {
         d.set_item(
             pyo3::intern!(py, "stopSequences"),
             o_inference_configuration_stop_sequences_list(py, x, raw_get(raw, "stopSequences"))?,
@@ -10457,7 +10485,7 @@ pub(crate) fn o_internal_server_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::InternalServerException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -11198,13 +11226,13 @@ pub(crate) fn o_json_schema_definition<'py>(
             o_string(py, x, raw_get(raw, "schema"))?,
         )?;
     }
-    if let Some(x) = name {
+    if let Some(x) = name.filter(|_| raw_present(raw, "name")) {
         d.set_item(
             pyo3::intern!(py, "name"),
             o_string(py, x, raw_get(raw, "name"))?,
         )?;
     }
-    if let Some(x) = description {
+    if let Some(x) = description.filter(|_| raw_present(raw, "description")) {
         d.set_item(
             pyo3::intern!(py, "description"),
             o_string(py, x, raw_get(raw, "description"))?,
@@ -11359,13 +11387,13 @@ fn fill_list_async_invokes_response<'py>(
         async_invoke_summaries,
         ..
     } = v;
-    if let Some(x) = next_token {
+    if let Some(x) = next_token.filter(|_| raw_present(raw, "nextToken")) {
         d.set_item(
             pyo3::intern!(py, "nextToken"),
             o_pagination_token(py, x, raw_get(raw, "nextToken"))?,
         )?;
     }
-    if let Some(x) = async_invoke_summaries {
+    if let Some(x) = async_invoke_summaries.filter(|_| raw_present(raw, "asyncInvokeSummaries")) {
         d.set_item(
             pyo3::intern!(py, "asyncInvokeSummaries"),
             o_async_invoke_summaries(py, x, raw_get(raw, "asyncInvokeSummaries"))?,
@@ -11611,7 +11639,9 @@ pub(crate) fn o_message_stop_event<'py>(
             o_stop_reason(py, x, raw_get(raw, "stopReason"))?,
         )?;
     }
-    if let Some(x) = additional_model_response_fields {
+    if let Some(x) = additional_model_response_fields
+        .filter(|_| raw_present(raw, "additionalModelResponseFields"))
+    {
         d.set_item(
             pyo3::intern!(py, "additionalModelResponseFields"),
             o_document(py, x, raw_get(raw, "additionalModelResponseFields"))?,
@@ -11702,19 +11732,19 @@ pub(crate) fn o_model_error_exception<'py>(
         resource_name,
         ..
     } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
         )?;
     }
-    if let Some(x) = original_status_code {
+    if let Some(x) = original_status_code.filter(|_| raw_present(raw, "originalStatusCode")) {
         d.set_item(
             pyo3::intern!(py, "originalStatusCode"),
             o_status_code(py, x, raw_get(raw, "originalStatusCode"))?,
         )?;
     }
-    if let Some(x) = resource_name {
+    if let Some(x) = resource_name.filter(|_| raw_present(raw, "resourceName")) {
         d.set_item(
             pyo3::intern!(py, "resourceName"),
             o_non_blank_string(py, x, raw_get(raw, "resourceName"))?,
@@ -11770,7 +11800,7 @@ pub(crate) fn o_model_not_ready_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ModelNotReadyException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -11847,19 +11877,19 @@ pub(crate) fn o_model_stream_error_exception<'py>(
         original_message,
         ..
     } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
         )?;
     }
-    if let Some(x) = original_status_code {
+    if let Some(x) = original_status_code.filter(|_| raw_present(raw, "originalStatusCode")) {
         d.set_item(
             pyo3::intern!(py, "originalStatusCode"),
             o_status_code(py, x, raw_get(raw, "originalStatusCode"))?,
         )?;
     }
-    if let Some(x) = original_message {
+    if let Some(x) = original_message.filter(|_| raw_present(raw, "originalMessage")) {
         d.set_item(
             pyo3::intern!(py, "originalMessage"),
             o_non_blank_string(py, x, raw_get(raw, "originalMessage"))?,
@@ -11901,7 +11931,7 @@ pub(crate) fn o_model_timeout_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ModelTimeoutException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -11985,7 +12015,7 @@ pub(crate) fn o_output_config<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::OutputConfig { text_format, .. } = v;
-    if let Some(x) = text_format {
+    if let Some(x) = text_format.filter(|_| raw_present(raw, "textFormat")) {
         d.set_item(
             pyo3::intern!(py, "textFormat"),
             o_output_format(py, x, raw_get(raw, "textFormat"))?,
@@ -12042,7 +12072,7 @@ pub(crate) fn o_output_format<'py>(
             o_output_format_type(py, x, raw_get(raw, "type"))?,
         )?;
     }
-    if let Some(x) = structure {
+    if let Some(x) = structure.filter(|_| raw_present(raw, "structure")) {
         d.set_item(
             pyo3::intern!(py, "structure"),
             o_output_format_structure(py, x, raw_get(raw, "structure"))?,
@@ -12170,7 +12200,7 @@ pub(crate) fn o_payload_part<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::PayloadPart { bytes, .. } = v;
-    if let Some(x) = bytes {
+    if let Some(x) = bytes.filter(|_| raw_present(raw, "bytes")) {
         d.set_item(
             pyo3::intern!(py, "bytes"),
             o_part_body(py, x, raw_get(raw, "bytes"))?,
@@ -12273,7 +12303,7 @@ pub(crate) fn o_prompt_router_trace<'py>(
     let sdk::types::PromptRouterTrace {
         invoked_model_id, ..
     } = v;
-    if let Some(x) = invoked_model_id {
+    if let Some(x) = invoked_model_id.filter(|_| raw_present(raw, "invokedModelId")) {
         d.set_item(
             pyo3::intern!(py, "invokedModelId"),
             o_invoked_model_id(py, x, raw_get(raw, "invokedModelId"))?,
@@ -12517,7 +12547,7 @@ pub(crate) fn o_reasoning_text_block<'py>(
             o_string(py, x, raw_get(raw, "text"))?,
         )?;
     }
-    if let Some(x) = signature {
+    if let Some(x) = signature.filter(|_| raw_present(raw, "signature")) {
         d.set_item(
             pyo3::intern!(py, "signature"),
             o_string(py, x, raw_get(raw, "signature"))?,
@@ -12601,7 +12631,7 @@ pub(crate) fn o_resource_not_found_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ResourceNotFoundException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -12703,7 +12733,7 @@ pub(crate) fn o_s3_location<'py>(
             o_s3_uri(py, x, raw_get(raw, "uri"))?,
         )?;
     }
-    if let Some(x) = bucket_owner {
+    if let Some(x) = bucket_owner.filter(|_| raw_present(raw, "bucketOwner")) {
         d.set_item(
             pyo3::intern!(py, "bucketOwner"),
             o_account_id(py, x, raw_get(raw, "bucketOwner"))?,
@@ -12804,7 +12834,7 @@ pub(crate) fn o_search_result_block<'py>(
             o_search_result_content_blocks(py, x, raw_get(raw, "content"))?,
         )?;
     }
-    if let Some(x) = citations {
+    if let Some(x) = citations.filter(|_| raw_present(raw, "citations")) {
         d.set_item(
             pyo3::intern!(py, "citations"),
             o_citations_config(py, x, raw_get(raw, "citations"))?,
@@ -12929,7 +12959,7 @@ pub(crate) fn o_search_result_location<'py>(
         end,
         ..
     } = v;
-    if let Some(x) = search_result_index {
+    if let Some(x) = search_result_index.filter(|_| raw_present(raw, "searchResultIndex")) {
         d.set_item(
             pyo3::intern!(py, "searchResultIndex"),
             o_search_result_location_search_result_index_integer(
@@ -12939,13 +12969,13 @@ pub(crate) fn o_search_result_location<'py>(
             )?,
         )?;
     }
-    if let Some(x) = start {
+    if let Some(x) = start.filter(|_| raw_present(raw, "start")) {
         d.set_item(
             pyo3::intern!(py, "start"),
             o_search_result_location_start_integer(py, x, raw_get(raw, "start"))?,
         )?;
     }
-    if let Some(x) = end {
+    if let Some(x) = end.filter(|_| raw_present(raw, "end")) {
         d.set_item(
             pyo3::intern!(py, "end"),
             o_search_result_location_end_integer(py, x, raw_get(raw, "end"))?,
@@ -13029,7 +13059,7 @@ pub(crate) fn o_service_quota_exceeded_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ServiceQuotaExceededException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -13129,7 +13159,7 @@ pub(crate) fn o_service_unavailable_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ServiceUnavailableException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -13287,31 +13317,31 @@ pub(crate) fn o_start_async_invoke_request<'py>(
         tags,
         ..
     } = v;
-    if let Some(x) = client_request_token {
+    if let Some(x) = client_request_token.filter(|_| raw_present(raw, "clientRequestToken")) {
         d.set_item(
             pyo3::intern!(py, "clientRequestToken"),
             o_async_invoke_idempotency_token(py, x, raw_get(raw, "clientRequestToken"))?,
         )?;
     }
-    if let Some(x) = model_id {
+    if let Some(x) = model_id.filter(|_| raw_present(raw, "modelId")) {
         d.set_item(
             pyo3::intern!(py, "modelId"),
             o_async_invoke_identifier(py, x, raw_get(raw, "modelId"))?,
         )?;
     }
-    if let Some(x) = model_input {
+    if let Some(x) = model_input.filter(|_| raw_present(raw, "modelInput")) {
         d.set_item(
             pyo3::intern!(py, "modelInput"),
             o_model_input_payload(py, x, raw_get(raw, "modelInput"))?,
         )?;
     }
-    if let Some(x) = output_data_config {
+    if let Some(x) = output_data_config.filter(|_| raw_present(raw, "outputDataConfig")) {
         d.set_item(
             pyo3::intern!(py, "outputDataConfig"),
             o_async_invoke_output_data_config(py, x, raw_get(raw, "outputDataConfig"))?,
         )?;
     }
-    if let Some(x) = tags {
+    if let Some(x) = tags.filter(|_| raw_present(raw, "tags")) {
         d.set_item(
             pyo3::intern!(py, "tags"),
             o_tag_list(py, x, raw_get(raw, "tags"))?,
@@ -13707,7 +13737,7 @@ pub(crate) fn o_throttling_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ThrottlingException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -13831,7 +13861,7 @@ pub(crate) fn o_token_usage<'py>(
             o_token_usage_total_tokens_integer(py, x, raw_get(raw, "totalTokens"))?,
         )?;
     }
-    if let Some(x) = cache_read_input_tokens {
+    if let Some(x) = cache_read_input_tokens.filter(|_| raw_present(raw, "cacheReadInputTokens")) {
         d.set_item(
             pyo3::intern!(py, "cacheReadInputTokens"),
             o_token_usage_cache_read_input_tokens_integer(
@@ -13841,7 +13871,8 @@ pub(crate) fn o_token_usage<'py>(
             )?,
         )?;
     }
-    if let Some(x) = cache_write_input_tokens {
+    if let Some(x) = cache_write_input_tokens.filter(|_| raw_present(raw, "cacheWriteInputTokens"))
+    {
         d.set_item(
             pyo3::intern!(py, "cacheWriteInputTokens"),
             o_token_usage_cache_write_input_tokens_integer(
@@ -13851,7 +13882,7 @@ pub(crate) fn o_token_usage<'py>(
             )?,
         )?;
     }
-    if let Some(x) = cache_details {
+    if let Some(x) = cache_details.filter(|_| raw_present(raw, "cacheDetails")) {
         d.set_item(
             pyo3::intern!(py, "cacheDetails"),
             o_cache_details_list(py, x, raw_get(raw, "cacheDetails"))?,
@@ -14110,7 +14141,7 @@ pub(crate) fn o_tool_configuration<'py>(
             o_tool_configuration_tools_list(py, x, raw_get(raw, "tools"))?,
         )?;
     }
-    if let Some(x) = tool_choice {
+    if let Some(x) = tool_choice.filter(|_| raw_present(raw, "toolChoice")) {
         d.set_item(
             pyo3::intern!(py, "toolChoice"),
             o_tool_choice(py, x, raw_get(raw, "toolChoice"))?,
@@ -14261,13 +14292,13 @@ pub(crate) fn o_tool_result_block<'py>(
             o_tool_result_content_blocks(py, x, raw_get(raw, "content"))?,
         )?;
     }
-    if let Some(x) = status {
+    if let Some(x) = status.filter(|_| raw_present(raw, "status")) {
         d.set_item(
             pyo3::intern!(py, "status"),
             o_tool_result_status(py, x, raw_get(raw, "status"))?,
         )?;
     }
-    if let Some(x) = r#type {
+    if let Some(x) = r#type.filter(|_| raw_present(raw, "type")) {
         d.set_item(
             pyo3::intern!(py, "type"),
             o_string(py, x, raw_get(raw, "type"))?,
@@ -14389,13 +14420,13 @@ pub(crate) fn o_tool_result_block_start<'py>(
             o_tool_use_id(py, x, raw_get(raw, "toolUseId"))?,
         )?;
     }
-    if let Some(x) = r#type {
+    if let Some(x) = r#type.filter(|_| raw_present(raw, "type")) {
         d.set_item(
             pyo3::intern!(py, "type"),
             o_string(py, x, raw_get(raw, "type"))?,
         )?;
     }
-    if let Some(x) = status {
+    if let Some(x) = status.filter(|_| raw_present(raw, "status")) {
         d.set_item(
             pyo3::intern!(py, "status"),
             o_tool_result_status(py, x, raw_get(raw, "status"))?,
@@ -14610,19 +14641,19 @@ pub(crate) fn o_tool_specification<'py>(
             o_tool_name(py, x, raw_get(raw, "name"))?,
         )?;
     }
-    if let Some(x) = description {
+    if let Some(x) = description.filter(|_| raw_present(raw, "description")) {
         d.set_item(
             pyo3::intern!(py, "description"),
             o_non_empty_string(py, x, raw_get(raw, "description"))?,
         )?;
     }
-    if let Some(x) = input_schema {
+    if let Some(x) = input_schema.filter(|_| raw_present(raw, "inputSchema")) {
         d.set_item(
             pyo3::intern!(py, "inputSchema"),
             o_tool_input_schema(py, x, raw_get(raw, "inputSchema"))?,
         )?;
     }
-    if let Some(x) = strict {
+    if let Some(x) = strict.filter(|_| raw_present(raw, "strict")) {
         d.set_item(
             pyo3::intern!(py, "strict"),
             o_boolean(py, x, raw_get(raw, "strict"))?,
@@ -14709,7 +14740,7 @@ pub(crate) fn o_tool_use_block<'py>(
             o_document(py, x, raw_get(raw, "input"))?,
         )?;
     }
-    if let Some(x) = r#type {
+    if let Some(x) = r#type.filter(|_| raw_present(raw, "type")) {
         d.set_item(
             pyo3::intern!(py, "type"),
             o_tool_use_type(py, x, raw_get(raw, "type"))?,
@@ -14831,7 +14862,7 @@ pub(crate) fn o_tool_use_block_start<'py>(
             o_tool_name(py, x, raw_get(raw, "name"))?,
         )?;
     }
-    if let Some(x) = r#type {
+    if let Some(x) = r#type.filter(|_| raw_present(raw, "type")) {
         d.set_item(
             pyo3::intern!(py, "type"),
             o_tool_use_type(py, x, raw_get(raw, "type"))?,
@@ -14915,7 +14946,7 @@ pub(crate) fn o_validation_exception<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::error::ValidationException { message, .. } = v;
-    if let Some(x) = message {
+    if let Some(x) = message.filter(|_| raw_present(raw, "message")) {
         d.set_item(
             pyo3::intern!(py, "message"),
             o_non_blank_string(py, x, raw_get(raw, "message"))?,
@@ -14970,7 +15001,7 @@ pub(crate) fn o_video_block<'py>(
             o_video_format(py, x, raw_get(raw, "format"))?,
         )?;
     }
-    if let Some(x) = source {
+    if let Some(x) = source.filter(|_| raw_present(raw, "source")) {
         d.set_item(
             pyo3::intern!(py, "source"),
             o_video_source(py, x, raw_get(raw, "source"))?,
@@ -15097,13 +15128,13 @@ pub(crate) fn o_web_location<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let d = PyDict::new(py);
     let sdk::types::WebLocation { url, domain, .. } = v;
-    if let Some(x) = url {
+    if let Some(x) = url.filter(|_| raw_present(raw, "url")) {
         d.set_item(
             pyo3::intern!(py, "url"),
             o_string(py, x, raw_get(raw, "url"))?,
         )?;
     }
-    if let Some(x) = domain {
+    if let Some(x) = domain.filter(|_| raw_present(raw, "domain")) {
         d.set_item(
             pyo3::intern!(py, "domain"),
             o_string(py, x, raw_get(raw, "domain"))?,
@@ -15117,11 +15148,12 @@ pub(crate) fn roundtrip<'py>(
     py: Python<'py>,
     shape: &str,
     v: &Bound<'py, PyAny>,
+    raw: Option<&Value>,
 ) -> PyResult<Result<Bound<'py, PyAny>, ParamErrors>> {
     macro_rules! rt {
         ($i:ident, $o:ident) => {
             match run_input(|p, e| $i(v, p, e))? {
-                Ok(x) => Ok(Ok($o(py, x, None)?)),
+                Ok(x) => Ok(Ok($o(py, x, raw)?)),
                 Err(e) => Ok(Err(e)),
             }
         };

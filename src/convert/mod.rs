@@ -973,14 +973,20 @@ pub(crate) fn run_input<T>(
     }
 }
 
+/// Test hook: Python -> SDK -> Python for any shape; `raw_json` plays the raw response body.
 #[pyfunction]
-#[pyo3(name = "_roundtrip")]
+#[pyo3(name = "_roundtrip", signature = (shape_name, value, raw_json = None))]
 fn roundtrip_hook(
     py: Python<'_>,
     shape_name: &str,
     value: &Bound<'_, PyAny>,
+    raw_json: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
-    match generated::roundtrip(py, shape_name, value)? {
+    let raw: Option<Value> = match raw_json {
+        Some(t) => Some(serde_json::from_str(t).map_err(|e| PyValueError::new_err(e.to_string()))?),
+        None => None,
+    };
+    match generated::roundtrip(py, shape_name, value, raw.as_ref())? {
         Ok(v) => Ok(v.unbind()),
         Err(e) => Err(PyValueError::new_err(e.report())),
     }
@@ -996,7 +1002,7 @@ fn shape_manifest_hook(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
-/// Adds the test hooks `_roundtrip(shape_name, value)` and `_shape_manifest()`.
+/// Adds the test hooks `_roundtrip(shape_name, value, raw_json=None)` and `_shape_manifest()`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roundtrip_hook, m)?)?;
     m.add_function(wrap_pyfunction!(shape_manifest_hook, m)?)?;
