@@ -330,3 +330,139 @@ fn error_response(err: &ApiError, request_id: &str) -> Response<ResponseBody> {
         .body(ResponseBody::full(body))
         .unwrap_or_else(|_| Response::new(ResponseBody::full(Bytes::new())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// Every variant of `value` with one member (at any depth) replaced by `replacement`.
+    fn mutations(value: &Value, replacement: &Value, out: &mut Vec<Value>) {
+        match value {
+            Value::Object(map) => {
+                for key in map.keys() {
+                    let mut changed = map.clone();
+                    changed.insert(key.clone(), replacement.clone());
+                    out.push(Value::Object(changed));
+                    let mut inner = Vec::new();
+                    mutations(&map[key], replacement, &mut inner);
+                    for v in inner {
+                        let mut changed = map.clone();
+                        changed.insert(key.clone(), v);
+                        out.push(Value::Object(changed));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let mut inner = Vec::new();
+                    mutations(item, replacement, &mut inner);
+                    for v in inner {
+                        let mut changed = items.clone();
+                        changed[i] = v;
+                        out.push(Value::Array(changed));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Hostile bodies (every member swapped for every JSON type) never panic and always get
+    /// an answer.
+    #[test]
+    fn mutated_requests_never_panic() {
+        let shared = Shared::new(0, 1 << 20, Duration::ZERO, 0);
+        let tool = json!({"toolSpec": {"name": "t", "description": "d",
+                          "inputSchema": {"json": {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}, "required": ["a"]}}}});
+        let converse = json!({
+            "messages": [{"role": "user", "content": [{"text": "hi t"}, {"toolResult": {"toolUseId": "x", "content": [{"text": "r"}]}}]}],
+            "system": [{"text": "s"}],
+            "inferenceConfig": {"maxTokens": 5, "temperature": 0.5, "stopSequences": ["a"]},
+            "toolConfig": {"tools": [tool], "toolChoice": {"tool": {"name": "t"}}},
+            "additionalModelRequestFields": {"thinking": {"type": "enabled"}},
+        });
+        let anthropic = json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 5, "system": "s",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "tool_result", "content": [{"type": "text", "text": "r"}]}]}],
+            "tools": [{"name": "t", "input_schema": {"type": "object"}}], "tool_choice": {"type": "tool", "name": "t"},
+            "stop_sequences": ["x"], "thinking": {"type": "enabled"}});
+        let cohere = json!({"texts": ["a", "b"], "input_type": "search_document", "embedding_types": ["float", "int8", "binary"],
+                            "output_dimension": 256, "truncate": "NONE"});
+        let titan = json!({"inputText": "a", "dimensions": 256, "normalize": false, "embeddingTypes": ["float", "binary"]});
+        let nova = json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"max_new_tokens": 3}});
+        let llama = json!({"prompt": "hi", "max_gen_len": 3, "stop": ["x"]});
+        let guardrail = json!({"source": "INPUT", "content": [{"text": {"text": "blocked"}}]});
+        let async_start = json!({"modelId": "amazon.nova-lite-v1:0", "modelInput": {}, "clientRequestToken": "t",
+                                 "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://b/"}}});
+        let count = json!({"input": {"converse": converse.clone()}});
+        let cases: Vec<(&str, Value)> = vec![
+            (
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
+                converse.clone(),
+            ),
+            (
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream",
+                converse,
+            ),
+            (
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke",
+                anthropic.clone(),
+            ),
+            (
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke-with-response-stream",
+                anthropic,
+            ),
+            ("/model/cohere.embed-v4%3A0/invoke", cohere.clone()),
+            ("/model/cohere.embed-english-v3/invoke", cohere),
+            ("/model/amazon.titan-embed-text-v2%3A0/invoke", titan),
+            (
+                "/model/amazon.nova-lite-v1%3A0/invoke-with-response-stream",
+                nova,
+            ),
+            (
+                "/model/meta.llama3-8b-instruct-v1%3A0/invoke-with-response-stream",
+                llama,
+            ),
+            (
+                "/model/anthropic.claude-3-haiku-20240307-v1%3A0/count-tokens",
+                count,
+            ),
+            ("/guardrail/g/version/1/apply", guardrail),
+            ("/async-invoke", async_start),
+        ];
+        let replacements = [
+            Value::Null,
+            json!(-1),
+            json!(1e300),
+            json!("x"),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!([{"text": 5}]),
+        ];
+        let mut answered = 0;
+        for (path, valid) in &cases {
+            let mut bodies = vec![valid.clone()];
+            for r in &replacements {
+                mutations(valid, r, &mut bodies);
+            }
+            for (i, body) in bodies.into_iter().enumerate() {
+                let (parts, ()) = Request::builder()
+                    .method("POST")
+                    .uri(*path)
+                    .body(())
+                    .expect("request")
+                    .into_parts();
+                let bytes = serde_json::to_vec(&body).expect("json");
+                let _ = dispatch(
+                    &shared,
+                    &route(&parts.method, parts.uri.path()),
+                    &parts,
+                    &bytes,
+                );
+                answered += 1;
+            }
+        }
+        assert!(answered > 1000, "{answered}");
+    }
+}
