@@ -26,6 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODEL_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.service-2.json.gz")
+PAGINATORS_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.paginators-1.json")
 BOTOCORE_VERSION = "1.43.11"
 SDK_CRATE = "aws-sdk-bedrockruntime"
 OUT_RS = os.path.join(ROOT, "src", "convert", "generated.rs")
@@ -75,7 +76,10 @@ SDK_EXTRA = {
     ("ContentBlock", "ToolAddition"): "newer SDK model; botocore 1.43.11 does not know it",
     ("ContentBlock", "ToolRemoval"): "newer SDK model; botocore 1.43.11 does not know it",
     ("InvokeModelRequest", "request_metadata"): "newer SDK model; not in botocore 1.43.11",
-    ("InvokeModelWithResponseStreamRequest", "request_metadata"): "newer SDK model; not in botocore",
+    (
+        "InvokeModelWithResponseStreamRequest",
+        "request_metadata",
+    ): "newer SDK model; not in botocore",
     ("OutputConfig", "effort"): "newer SDK model; not in botocore 1.43.11",
 }
 # SDK operations botocore 1.43.11 does not have (ignored, listed for the record).
@@ -115,15 +119,15 @@ RUST_KEYWORDS = {"type", "match", "ref", "self", "mod", "fn", "impl", "loop", "m
 def locked_sdk_version():
     with open(os.path.join(ROOT, "Cargo.lock")) as f:
         lock = f.read()
-    m = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(SDK_CRATE), lock)
+    m = re.search(rf'name = "{re.escape(SDK_CRATE)}"\nversion = "([^"]+)"', lock)
     if not m:
-        fail("%s not found in Cargo.lock" % SDK_CRATE)
+        fail(f"{SDK_CRATE} not found in Cargo.lock")
     return m.group(1)
 
 
 def sdk_dir(version):
     home = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
-    hits = glob.glob(os.path.join(home, "registry", "src", "*", "%s-%s" % (SDK_CRATE, version)))
+    hits = glob.glob(os.path.join(home, "registry", "src", "*", f"{SDK_CRATE}-{version}"))
     if not hits:
         try:
             out = subprocess.run(
@@ -139,7 +143,7 @@ def sdk_dir(version):
         except (OSError, subprocess.CalledProcessError):
             pass
     if not hits:
-        fail("sources of %s %s not found; run `cargo fetch`" % (SDK_CRATE, version))
+        fail(f"sources of {SDK_CRATE} {version} not found; run `cargo fetch`")
     return hits[0]
 
 
@@ -161,9 +165,11 @@ class RustItem:
                     self.fields.append((vm.group(1), canon(vm.group(2)) if vm.group(2) else None))
 
     def build_fallible(self):
-        m = re.search(r"pub fn build\(\s*self,?\s*\)\s*->\s*(::std::result::Result<)?", self.file_text)
+        m = re.search(
+            r"pub fn build\(\s*self,?\s*\)\s*->\s*(::std::result::Result<)?", self.file_text
+        )
         if not m:
-            fail("no build() for %s" % self.path)
+            fail(f"no build() for {self.path}")
         return bool(m.group(1))
 
 
@@ -219,7 +225,9 @@ def parse_sdk(root):
             mod = "crate::types"
         else:
             mod = "crate::operation::" + parts[1]
-        for m in re.finditer(r"^pub (struct|enum) ([A-Za-z0-9]+) \{(\}|\n(.*?)^\})", text, re.M | re.S):
+        for m in re.finditer(
+            r"^pub (struct|enum) ([A-Za-z0-9]+) \{(\}|\n(.*?)^\})", text, re.MULTILINE | re.DOTALL
+        ):
             kind, name, body = m.group(1), m.group(2), m.group(4) or ""
             items[mod + "::" + name] = RustItem(kind, name, mod + "::" + name, body, text)
     return items
@@ -302,10 +310,10 @@ class Model:
         k = self.kind(n)
         if k == "request":
             op = self.op_of_input[n]
-            return "crate::operation::%s::%sInput" % (snake(op), op)
+            return f"crate::operation::{snake(op)}::{op}Input"
         if k == "response":
             op = self.op_of_output[n]
-            return "crate::operation::%s::%sOutput" % (snake(op), op)
+            return f"crate::operation::{snake(op)}::{op}Output"
         if k == "error":
             return "crate::types::error::" + rust_name(n)
         return "crate::types::" + rust_name(n)
@@ -328,9 +336,9 @@ class Model:
         if k in simple:
             return simple[k]
         if k == "list":
-            return "Vec<%s>" % self.rty(s["member"]["shape"])
+            return "Vec<{}>".format(self.rty(s["member"]["shape"]))
         if k == "map":
-            return "HashMap<String,%s>" % self.rty(s["value"]["shape"])
+            return "HashMap<String,{}>".format(self.rty(s["value"]["shape"]))
         return rust_name(n)
 
     def via_builder(self, n):
@@ -343,7 +351,7 @@ class Model:
     def builder_path(self, n):
         path = self.rust_path(n)
         mod, name = path.rsplit("::", 1)
-        return "%s::builders::%sBuilder" % (mod, name)
+        return f"{mod}::builders::{name}Builder"
 
     def full_rty(self, n):
         """Rust type as written in generated code."""
@@ -365,9 +373,9 @@ class Model:
         if self.via_builder(n):
             return self.builder_path(n).replace("crate::", "sdk::")
         if k == "list":
-            return "Vec<%s>" % self.full_rty(s["member"]["shape"])
+            return "Vec<{}>".format(self.full_rty(s["member"]["shape"]))
         if k == "map":
-            return "HashMap<String, %s>" % self.full_rty(s["value"]["shape"])
+            return "HashMap<String, {}>".format(self.full_rty(s["value"]["shape"]))
         return self.rust_path(n).replace("crate::", "sdk::")
 
     def _bind(self):
@@ -378,7 +386,7 @@ class Model:
             if k == "enum":
                 item = self.sdk.get(self.rust_path(n))
                 if item is None or item.kind != "enum":
-                    problems.append("enum %s: no SDK enum %s" % (n, self.rust_path(n)))
+                    problems.append(f"enum {n}: no SDK enum {self.rust_path(n)}")
                 continue
             if k not in ("struct", "union", "eventstream", "error", "request", "response"):
                 continue
@@ -386,7 +394,7 @@ class Model:
             item = self.sdk.get(path)
             want = "enum" if k in ("union", "eventstream") else "struct"
             if item is None or item.kind != want:
-                problems.append("%s %s: no SDK %s %s" % (k, n, want, path))
+                problems.append(f"{k} {n}: no SDK {want} {path}")
                 continue
             self.rust[n] = item
             sdk_fields = {norm(f): (f, t) for f, t in item.fields}
@@ -401,10 +409,10 @@ class Model:
                 if (n, mname) in MEMBER_OVERRIDES:
                     skipped[mname] = MEMBER_OVERRIDES[(n, mname)]
                     if key in sdk_fields:
-                        problems.append("%s.%s: listed as override but present in SDK" % (n, mname))
+                        problems.append(f"{n}.{mname}: listed as override but present in SDK")
                     continue
                 if key not in sdk_fields:
-                    problems.append("%s.%s: member missing in SDK %s" % (n, mname, path))
+                    problems.append(f"{n}.{mname}: member missing in SDK {path}")
                     continue
                 used.add(key)
                 fname, ftype = sdk_fields[key]
@@ -413,14 +421,14 @@ class Model:
                 if want == "enum":
                     if ftype != expect:
                         problems.append(
-                            "%s.%s: SDK variant type %s, model wants %s" % (n, mname, ftype, expect)
+                            f"{n}.{mname}: SDK variant type {ftype}, model wants {expect}"
                         )
                     out.append((mname, fname, False))
                     continue
                 optional = ftype.startswith("Option<")
                 inner = ftype[len("Option<") : -1] if optional else ftype
                 if inner != expect:
-                    problems.append("%s.%s: SDK field type %s, model wants %s" % (n, mname, ftype, expect))
+                    problems.append(f"{n}.{mname}: SDK field type {ftype}, model wants {expect}")
                     continue
                 out.append((mname, fname, optional))
             for key, (f, t) in sdk_fields.items():
@@ -428,7 +436,7 @@ class Model:
                     if key == "unknown" or (n, f) in SDK_EXTRA:
                         self.sdk_extra.setdefault(n, []).append(f)
                         continue
-                    problems.append("%s: SDK %s has %s not in the model" % (n, path, f))
+                    problems.append(f"{n}: SDK {path} has {f} not in the model")
             self.fields[n] = out
             self.skipped[n] = skipped
         if problems:
@@ -462,10 +470,10 @@ class Emitter:
 
     def in_call(self, n, v, p):
         """Expression converting Python `v` at path `p` into shape n (PyResult<Option<T>>)."""
-        return "i_%s(%s, %s, e)" % (fn(n), v, p)
+        return f"i_{fn(n)}({v}, {p}, e)"
 
     def out_call(self, n, v, raw):
-        return "o_%s(py, %s, %s)" % (fn(n), v, raw)
+        return f"o_{fn(n)}(py, {v}, {raw})"
 
     # -- per shape ---------------------------------------------------------------------------
     def shape_fns(self, n):
@@ -473,23 +481,33 @@ class Emitter:
         s = self.m.shapes[n]
         T = self.m.full_rty(n)
         sig_in = (
-            "pub(crate) fn i_%s(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
-            "-> PyResult<Option<%s>> {" % (fn(n), T)
+            f"pub(crate) fn i_{fn(n)}(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
+            f"-> PyResult<Option<{T}>> {{"
         )
         sig_out = (
-            "pub(crate) fn o_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>) "
-            "-> PyResult<Bound<'py, PyAny>> {" % (fn(n), T)
+            f"pub(crate) fn o_{fn(n)}<'py>(py: Python<'py>, v: {T}, raw: Option<&Value>) "
+            "-> PyResult<Bound<'py, PyAny>> {"
         )
         mn = self.min_of(n)
-        if k in ("string", "enum", "integer", "long", "float", "double", "boolean", "blob",
-                 "timestamp", "document"):
+        if k in (
+            "string",
+            "enum",
+            "integer",
+            "long",
+            "float",
+            "double",
+            "boolean",
+            "blob",
+            "timestamp",
+            "document",
+        ):
             ins = {
-                "string": "in_string(v, p, e, %s)" % opt_usize(mn),
-                "enum": "in_enum(v, p, e, %s)" % opt_usize(mn),
-                "integer": "in_i32(v, p, e, %s)" % opt_i64(mn),
-                "long": "in_i64(v, p, e, %s)" % opt_i64(mn),
-                "float": "in_f32(v, p, e, %s)" % opt_f64(mn),
-                "double": "in_f64(v, p, e, %s)" % opt_f64(mn),
+                "string": f"in_string(v, p, e, {opt_usize(mn)})",
+                "enum": f"in_enum(v, p, e, {opt_usize(mn)})",
+                "integer": f"in_i32(v, p, e, {opt_i64(mn)})",
+                "long": f"in_i64(v, p, e, {opt_i64(mn)})",
+                "float": f"in_f32(v, p, e, {opt_f64(mn)})",
+                "double": f"in_f64(v, p, e, {opt_f64(mn)})",
                 "boolean": "in_bool(v, p, e)",
                 "blob": "in_blob(v, p, e)",
                 "timestamp": "in_timestamp(v, p, e)",
@@ -517,22 +535,23 @@ class Emitter:
         if k == "list":
             mem = s["member"]["shape"]
             self.w(sig_in)
-            self.w("    in_list(v, p, e, %s, i_%s)" % (opt_usize(mn), fn(mem)))
+            self.w(f"    in_list(v, p, e, {opt_usize(mn)}, i_{fn(mem)})")
             self.w("}")
             self.w(sig_out)
-            self.w("    out_list(py, v, raw, o_%s)" % fn(mem))
+            self.w(f"    out_list(py, v, raw, o_{fn(mem)})")
             self.w("}")
             return
         if k == "map":
             val = s["value"]["shape"]
             self.w(sig_in)
             self.w(
-                "    in_map(v, p, e, %s, %s, i_%s)"
-                % (opt_usize(mn), opt_usize(self.min_of(s["key"]["shape"])), fn(val))
+                "    in_map(v, p, e, {}, {}, i_{})".format(
+                    opt_usize(mn), opt_usize(self.min_of(s["key"]["shape"])), fn(val)
+                )
             )
             self.w("}")
             self.w(sig_out)
-            self.w("    out_map(py, v, raw, o_%s)" % fn(val))
+            self.w(f"    out_map(py, v, raw, o_{fn(val)})")
             self.w("}")
             return
         if k in ("union", "eventstream"):
@@ -554,7 +573,7 @@ class Emitter:
         self.w("        match &*k {")
         for mname, fname, _opt in fields:
             pat, body = body_for(mname, fname)
-            self.w("            %s%s => %s," % (rust_str(mname), pat, body))
+            self.w(f"            {rust_str(mname)}{pat} => {body},")
         self.w("            _ => {}")
         self.w("        }")
         self.w("    }")
@@ -567,13 +586,19 @@ class Emitter:
         self.w("    let Some(d) = as_dict(v, p, e)? else { return Ok(None) };")
         self.w("    let n0 = e.len();")
         if union:
-            self.w("    check_union(d, p, e, %s);" % member_list)
+            self.w(f"    check_union(d, p, e, {member_list});")
         req = s.get("required", [])
         if req:
-            self.w("    check_required(d, p, e, &[%s])?;" % ", ".join(rust_str(r) for r in req))
+            self.w(
+                "    check_required(d, p, e, &[{}])?;".format(", ".join(rust_str(r) for r in req))
+            )
         # Members handled by the caller (event streams) are known names but not converted.
         known = names if not union else converted
-        self.w("    check_unknown(d, p, e, &[%s], %s)?;" % (", ".join(rust_str(x) for x in known), member_list))
+        self.w(
+            "    check_unknown(d, p, e, &[{}], {})?;".format(
+                ", ".join(rust_str(x) for x in known), member_list
+            )
+        )
         return converted
 
     def struct_in(self, n, sig, fluent):
@@ -583,34 +608,35 @@ class Emitter:
         self.w(sig)
         self.validate_head(n, False)
         for mname, fname, _o in fields:
-            self.w("    let mut f_%s = None;" % fname.replace("r#", ""))
+            self.w("    let mut f_{} = None;".format(fname.replace("r#", "")))
 
         def body(mname, fname):
             target = self.m.shapes[n]["members"][mname]["shape"]
             var = "f_" + fname.replace("r#", "")
-            conv = self.in_call(target, "&v", "&p.field(%s)" % rust_str(mname))
+            conv = self.in_call(target, "&v", f"&p.field({rust_str(mname)})")
             if k == "request" and self.m.kind(target) == "document":
                 # botocore drops top-level None parameters before serialising.
-                return " if !v.is_none()", "%s = %s?" % (var, conv)
-            return "", "%s = %s?" % (var, conv)
+                return " if !v.is_none()", f"{var} = {conv}?"
+            return "", f"{var} = {conv}?"
 
         self.dispatch_members(n, body)
         self.w("    if e.len() != n0 {")
         self.w("        return Ok(None);")
         self.w("    }")
         setters = "".join(
-            ".set_%s(f_%s)" % (fname.replace("r#", ""), fname.replace("r#", "")) for _m, fname, _o in fields
+            ".set_{}(f_{})".format(fname.replace("r#", ""), fname.replace("r#", ""))
+            for _m, fname, _o in fields
         )
         if fluent:
-            self.w("    Ok(Some(b%s))" % setters)
+            self.w(f"    Ok(Some(b{setters}))")
         else:
             path = self.m.rust_path(n).replace("crate::", "sdk::")
             if self.m.via_builder(n):
-                self.w("    Ok(Some(%s::builder()%s))" % (path, setters))
+                self.w(f"    Ok(Some({path}::builder(){setters}))")
             elif self.m.rust[n].build_fallible():
-                self.w("    Ok(built(%s::builder()%s.build(), p, e))" % (path, setters))
+                self.w(f"    Ok(built({path}::builder(){setters}.build(), p, e))")
             else:
-                self.w("    Ok(Some(%s::builder()%s.build()))" % (path, setters))
+                self.w(f"    Ok(Some({path}::builder(){setters}.build()))")
         self.w("}")
 
     def ordered_members(self, n):
@@ -629,10 +655,10 @@ class Emitter:
         path = self.m.rust_path(n).replace("crate::", "sdk::")
         if getters:
             for _m, f, _o in fields:
-                self.w("    let %s = v.get_%s().clone();" % (f, f.replace("r#", "")))
+                self.w("    let {} = v.get_{}().clone();".format(f, f.replace("r#", "")))
         elif fields:
             self.w(
-                "    let %s { %s, .. } = v;" % (path, ", ".join(f for _m, f, _o in fields))
+                "    let {} {{ {}, .. }} = v;".format(path, ", ".join(f for _m, f, _o in fields))
             )
         else:
             self.w("    let _ = v;")
@@ -642,33 +668,35 @@ class Emitter:
             mem = s["members"][mname]
             target = mem["shape"]
             is_header = mem.get("location") is not None
-            raw = "None" if is_header else "raw_get(raw, %s)" % rust_str(mname)
-            key = "pyo3::intern!(py, %s)" % rust_str(mname)
+            raw = "None" if is_header else f"raw_get(raw, {rust_str(mname)})"
+            key = f"pyo3::intern!(py, {rust_str(mname)})"
             guard = ""
             if skip_payload_var and mname == payload:
-                guard = "!%s && " % skip_payload_var
+                guard = f"!{skip_payload_var} && "
             if mname == payload:
                 is_header = True  # a blob payload is the whole body, not a JSON member
                 raw = "None"
             closes = 1
             if opt:
-                head = "if let Some(x) = %s {" % fname
+                head = f"if let Some(x) = {fname} {{"
                 if not is_header:
                     # The SDK fills required members the service left out: trust the raw body.
-                    head = "if let Some(x) = %s.filter(|_| raw_present(raw, %s)) {" % (fname, rust_str(mname))
+                    head = f"if let Some(x) = {fname}.filter(|_| raw_present(raw, {rust_str(mname)})) {{"
                 if guard:
-                    head = "if !%s {\n    %s" % (skip_payload_var, head)
+                    head = f"if !{skip_payload_var} {{\n    {head}"
                     closes = 2
             else:
                 conds = []
                 if guard:
                     conds.append("!" + skip_payload_var)
                 if not is_header:
-                    conds.append("raw_present(raw, %s)" % rust_str(mname))
-                head = ("if %s {" % " && ".join(conds)) if conds else "{"
-                head += "\n        let x = %s;" % fname
+                    conds.append(f"raw_present(raw, {rust_str(mname)})")
+                head = ("if {} {{".format(" && ".join(conds))) if conds else "{"
+                head += f"\n        let x = {fname};"
             self.w("    " + head)
-            self.w("        %s.set_item(%s, %s?)?;" % (into, key, self.out_call(target, "x", raw)))
+            self.w(
+                "        {}.set_item({}, {}?)?;".format(into, key, self.out_call(target, "x", raw))
+            )
             for _ in range(closes):
                 self.w("    }")
 
@@ -689,8 +717,8 @@ class Emitter:
 
         def body(mname, fname):
             target = s["members"][mname]["shape"]
-            conv = self.in_call(target, "&v", "&p.field(%s)" % rust_str(mname))
-            return "", "out = %s?.map(%s::%s)" % (conv, rpath, fname)
+            conv = self.in_call(target, "&v", f"&p.field({rust_str(mname)})")
+            return "", f"out = {conv}?.map({rpath}::{fname})"
 
         self.dispatch_members(n, body)
         self.w("    if e.len() != n0 {")
@@ -704,10 +732,12 @@ class Emitter:
         self.w("    match v {")
         for mname, fname, _o in fields:
             target = s["members"][mname]["shape"]
-            self.w("        %s::%s(x) => {" % (rpath, fname))
+            self.w(f"        {rpath}::{fname}(x) => {{")
             self.w(
-                "            d.set_item(pyo3::intern!(py, %s), %s?)?;"
-                % (rust_str(mname), self.out_call(target, "x", "raw_get(raw, %s)" % rust_str(mname)))
+                "            d.set_item(pyo3::intern!(py, {}), {}?)?;".format(
+                    rust_str(mname),
+                    self.out_call(target, "x", f"raw_get(raw, {rust_str(mname)})"),
+                )
             )
             self.w("        }")
         extra = [v for v in self.m.sdk_extra.get(n, []) if v != "Unknown"]
@@ -716,10 +746,12 @@ class Emitter:
             self.w("        _ => {}")
         else:
             for v in extra:
-                self.w("        %s::%s(_) => {" % (rpath, v))
-                self.w("            return out_unknown_member(py, raw, %s);" % rust_str(v[:1].lower() + v[1:]))
+                self.w(f"        {rpath}::{v}(_) => {{")
+                self.w(
+                    f"            return out_unknown_member(py, raw, {rust_str(v[:1].lower() + v[1:])});"
+                )
                 self.w("        }")
-            self.w("        _ => return out_unknown_member(py, raw, \"Unknown\"),")
+            self.w('        _ => return out_unknown_member(py, raw, "Unknown"),')
         self.w("    }")
         self.w("    Ok(d.into_any())")
         self.w("}")
@@ -730,41 +762,48 @@ class Emitter:
         sop = snake(op)
         req = od["input"]["shape"]
         resp = od["output"]["shape"]
-        fb = "sdk::operation::%s::builders::%sFluentBuilder" % (sop, op)
-        self.w("/// Validate `%s` keyword arguments like botocore and set them on the fluent builder." % op)
+        fb = f"sdk::operation::{sop}::builders::{op}FluentBuilder"
+        self.w(
+            f"/// Validate `{op}` keyword arguments like botocore and set them on the fluent builder."
+        )
         sig = (
-            "pub fn %s_input(params: &Bound<'_, PyDict>, b: %s) -> PyResult<Result<%s, ParamErrors>> {\n"
-            "    run_input(|p, e| %s_into(params.as_any(), p, e, b))\n}" % (sop, fb, fb, sop)
+            f"pub fn {sop}_input(params: &Bound<'_, PyDict>, b: {fb}) -> PyResult<Result<{fb}, ParamErrors>> {{\n"
+            f"    run_input(|p, e| {sop}_into(params.as_any(), p, e, b))\n}}"
         )
         self.w(sig)
         self.struct_in(
             req,
-            "fn %s_into(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors, b: %s) "
-            "-> PyResult<Option<%s>> {" % (sop, fb, fb),
+            f"fn {sop}_into(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors, b: {fb}) "
+            f"-> PyResult<Option<{fb}>> {{",
             fluent=True,
         )
         out_t = self.m.rust_path(resp).replace("crate::", "sdk::")
         streamed = [m for m, why in self.m.skipped.get(resp, {}).items()]
         has_blob_payload = (
             self.m.shapes[resp].get("payload")
-            and self.m.kind(self.m.shapes[resp]["members"][self.m.shapes[resp]["payload"]]["shape"]) == "blob"
+            and self.m.kind(self.m.shapes[resp]["members"][self.m.shapes[resp]["payload"]]["shape"])
+            == "blob"
         )
-        doc = "/// Append the `%s` output members to `into` in botocore's order (headers, then body)." % op
+        doc = f"/// Append the `{op}` output members to `into` in botocore's order (headers, then body)."
         if has_blob_payload:
-            doc += "\n/// The streaming payload `%s` is left to the caller." % self.m.shapes[resp]["payload"]
+            doc += "\n/// The streaming payload `{}` is left to the caller.".format(
+                self.m.shapes[resp]["payload"]
+            )
         if streamed:
-            doc += "\n/// The event stream member(s) %s are left to the caller." % ", ".join("`%s`" % x for x in streamed)
+            doc += "\n/// The event stream member(s) {} are left to the caller.".format(
+                ", ".join(f"`{x}`" for x in streamed)
+            )
         self.w(doc)
         self.w(
-            "pub fn %s_output<'py>(py: Python<'py>, out: %s, raw: Option<&Value>, into: &Bound<'py, PyDict>) "
-            "-> PyResult<()> {\n    fill_%s(py, out, raw, into, true)\n}" % (sop, out_t, fn(resp))
+            f"pub fn {sop}_output<'py>(py: Python<'py>, out: {out_t}, raw: Option<&Value>, into: &Bound<'py, PyDict>) "
+            f"-> PyResult<()> {{\n    fill_{fn(resp)}(py, out, raw, into, true)\n}}"
         )
 
     def response_fill(self, n):
         T = self.m.rust_path(n).replace("crate::", "sdk::")
         self.w(
-            "fn fill_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>, d: &Bound<'py, PyDict>, "
-            "skip_payload: bool) -> PyResult<()> {" % (fn(n), T)
+            f"fn fill_{fn(n)}<'py>(py: Python<'py>, v: {T}, raw: Option<&Value>, d: &Bound<'py, PyDict>, "
+            "skip_payload: bool) -> PyResult<()> {"
         )
         self.struct_out_body(n, "d", "skip_payload")
         self.w("    Ok(())")
@@ -773,15 +812,23 @@ class Emitter:
     def emit(self):
         m = self.m
         self.w(
-            "// @generated by codegen/generate.py from botocore %s bedrock-runtime %s "
-            "\u2014 do not edit" % (BOTOCORE_VERSION, m.data["metadata"]["apiVersion"])
+            "// @generated by codegen/generate.py from botocore {} bedrock-runtime {} "
+            "\u2014 do not edit".format(BOTOCORE_VERSION, m.data["metadata"]["apiVersion"])
         )
-        self.w("// Checked against %s %s." % (SDK_CRATE, self.sdk_version))
-        self.w("//! Generated converters: one `i_<shape>` (Python -> SDK, botocore validation) and one")
-        self.w("//! `o_<shape>` (SDK -> Python, botocore parser output) per shape, and per-operation entry")
+        self.w(f"// Checked against {SDK_CRATE} {self.sdk_version}.")
+        self.w(
+            "//! Generated converters: one `i_<shape>` (Python -> SDK, botocore validation) and one"
+        )
+        self.w(
+            "//! `o_<shape>` (SDK -> Python, botocore parser output) per shape, and per-operation entry"
+        )
         self.w("//! points. See codegen/README.md.")
-        self.w("// Generated code is uniform on purpose: `raw`/`py` are passed to every converter even")
-        self.w("// when a shape does not need them, and 300+ functions would otherwise need special cases.")
+        self.w(
+            "// Generated code is uniform on purpose: `raw`/`py` are passed to every converter even"
+        )
+        self.w(
+            "// when a shape does not need them, and 300+ functions would otherwise need special cases."
+        )
         self.w("#![allow(unused_variables, clippy::single_match)]")
         self.w()
         self.w("use aws_sdk_bedrockruntime as sdk;")
@@ -819,16 +866,20 @@ class Emitter:
             else:
                 pub = "invoke_model_with_bidirectional_stream_input_event"
             if pub.endswith("_input_event"):
-                self.w("/// Validate and convert one `%s` event dict (e.g. `{'chunk': {'bytes': b'..'}}`)." % n)
                 self.w(
-                    "pub fn %s(event: &Bound<'_, PyAny>) -> PyResult<Result<%s, ParamErrors>> {\n"
-                    "    run_input(|p, e| i_%s(event, p, e))\n}" % (pub, T, ev_name)
+                    f"/// Validate and convert one `{n}` event dict (e.g. `{{'chunk': {{'bytes': b'..'}}}}`)."
+                )
+                self.w(
+                    f"pub fn {pub}(event: &Bound<'_, PyAny>) -> PyResult<Result<{T}, ParamErrors>> {{\n"
+                    f"    run_input(|p, e| i_{ev_name}(event, p, e))\n}}"
                 )
             else:
-                self.w("/// One `%s` event as botocore yields it: `{'<eventName>': {...}}` (`{}` if unknown)." % n)
                 self.w(
-                    "pub fn %s<'py>(py: Python<'py>, ev: %s) -> PyResult<Bound<'py, PyDict>> {\n"
-                    "    Ok(o_%s(py, ev, None)?.cast_into::<PyDict>()?)\n}" % (pub, T, ev_name)
+                    f"/// One `{n}` event as botocore yields it: `{{'<eventName>': {{...}}}}` (`{{}}` if unknown)."
+                )
+                self.w(
+                    f"pub fn {pub}<'py>(py: Python<'py>, ev: {T}) -> PyResult<Bound<'py, PyDict>> {{\n"
+                    f"    Ok(o_{ev_name}(py, ev, None)?.cast_into::<PyDict>()?)\n}}"
                 )
             self.w()
         for n in m.reachable:
@@ -837,19 +888,19 @@ class Emitter:
                 T = m.full_rty(n)
                 self.struct_in(
                     n,
-                    "pub(crate) fn i_%s(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
-                    "-> PyResult<Option<%s>> {" % (fn(n), T),
+                    f"pub(crate) fn i_{fn(n)}(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) "
+                    f"-> PyResult<Option<{T}>> {{",
                     None,
                 )
                 self.w(
-                    "pub(crate) fn o_%s<'py>(py: Python<'py>, v: %s, raw: Option<&Value>) "
-                    "-> PyResult<Bound<'py, PyAny>> {" % (fn(n), T)
+                    f"pub(crate) fn o_{fn(n)}<'py>(py: Python<'py>, v: {T}, raw: Option<&Value>) "
+                    "-> PyResult<Bound<'py, PyAny>> {"
                 )
                 self.w("    let d = PyDict::new(py);")
                 if m.via_builder(n):
                     self.struct_out_body(n, "d", None, getters=True)
                 else:
-                    self.w("    fill_%s(py, v, raw, &d, false)?;" % fn(n))
+                    self.w(f"    fill_{fn(n)}(py, v, raw, &d, false)?;")
                 self.w("    Ok(d.into_any())")
                 self.w("}")
             else:
@@ -871,7 +922,7 @@ class Emitter:
         self.w("    }")
         self.w("    match shape {")
         for n in m.reachable:
-            self.w("        %s => rt!(i_%s, o_%s)," % (rust_str(n), fn(n), fn(n)))
+            self.w(f"        {rust_str(n)} => rt!(i_{fn(n)}, o_{fn(n)}),")
         self.w(
             '        _ => Err(pyo3::exceptions::PyKeyError::new_err(format!("unknown shape {shape}"))),'
         )
@@ -882,21 +933,21 @@ class Emitter:
         self.w("pub(crate) const SHAPE_MANIFEST: &[(&str, &[&str])] = &[")
         for n in m.reachable:
             mem = [mn for mn, _f, _o in m.fields.get(n, [])]
-            self.w("    (%s, &[%s])," % (rust_str(n), ", ".join(rust_str(x) for x in mem)))
+            self.w("    ({}, &[{}]),".format(rust_str(n), ", ".join(rust_str(x) for x in mem)))
         self.w("];")
         return "\n".join(self.out) + "\n"
 
 
 def opt_usize(v):
-    return "None" if v is None else "Some(%d)" % v
+    return "None" if v is None else f"Some({int(v)})"
 
 
 def opt_i64(v):
-    return "None" if v is None else "Some(%d)" % v
+    return "None" if v is None else f"Some({int(v)})"
 
 
 def opt_f64(v):
-    return "None" if v is None else "Some((%r_f64, %s))" % (float(v), rust_str(str(v)))
+    return "None" if v is None else f"Some(({float(v)!r}_f64, {rust_str(str(v))}))"
 
 
 def rustfmt(text):
@@ -908,9 +959,10 @@ def rustfmt(text):
             capture_output=True,
             text=True,
             cwd=ROOT,
+            check=False,
         )
     except OSError as exc:
-        fail("rustfmt not found (%s); install it with `rustup component add rustfmt`" % exc)
+        fail(f"rustfmt not found ({exc}); install it with `rustup component add rustfmt`")
     if r.returncode != 0:
         fail("rustfmt failed on the generated code:\n" + r.stderr[-4000:])
     return r.stdout
@@ -921,29 +973,31 @@ def xform_name(name):
     return snake(name)
 
 
-def emit_py(model):
+def emit_py(model, paginators):
     m = model
     L = []
     L.append(
-        "# @generated by codegen/generate.py from botocore %s bedrock-runtime %s \u2014 do not edit"
-        % (BOTOCORE_VERSION, m.data["metadata"]["apiVersion"])
+        "# @generated by codegen/generate.py from botocore {} bedrock-runtime {} \u2014 do not edit".format(
+            BOTOCORE_VERSION, m.data["metadata"]["apiVersion"]
+        )
     )
     L.append('"""What the boto3-compatible facade needs from the bedrock-runtime service model."""')
+    L.append("# fmt: off")
     L.append("")
-    L.append("SERVICE_NAME = %r" % "bedrock-runtime")
-    L.append("API_VERSION = %r" % m.data["metadata"]["apiVersion"])
-    L.append("BOTOCORE_VERSION = %r" % BOTOCORE_VERSION)
+    L.append("SERVICE_NAME = {!r}".format("bedrock-runtime"))
+    L.append("API_VERSION = {!r}".format(m.data["metadata"]["apiVersion"]))
+    L.append(f"BOTOCORE_VERSION = {BOTOCORE_VERSION!r}")
     L.append("")
     L.append("# python method name -> OperationName, in model order")
     L.append("OPERATIONS = {")
     for op in m.ops:
-        L.append("    %r: %r," % (xform_name(op), op))
+        L.append(f"    {xform_name(op)!r}: {op!r},")
     L.append("}")
     L.append("")
     L.append("# Modelled error shapes (exception classes), sorted.")
     L.append("ERROR_SHAPES = (")
     for e in m.errors:
-        L.append("    %r," % e)
+        L.append(f"    {e!r},")
     L.append(")")
     L.append("")
     L.append("# Per error shape: HTTP status code, fault (server) or not, retryable.")
@@ -951,22 +1005,23 @@ def emit_py(model):
     for e in m.errors:
         s = m.shapes[e]
         L.append(
-            "    %r: {'status': %r, 'fault': %r, 'retryable': %r},"
-            % (e, s.get("error", {}).get("httpStatusCode"), bool(s.get("fault")), "retryable" in s)
+            "    {!r}: {{'status': {!r}, 'fault': {!r}, 'retryable': {!r}}},".format(
+                e, s.get("error", {}).get("httpStatusCode"), bool(s.get("fault")), "retryable" in s
+            )
         )
     L.append("}")
     L.append("")
     L.append("# OperationName -> modelled errors it can raise, in model order.")
     L.append("OPERATION_ERRORS = {")
     for op, od in m.ops.items():
-        L.append("    %r: (%s)," % (op, "".join("%r, " % e["shape"] for e in od.get("errors", []))))
+        L.append("    {!r}: {!r},".format(op, tuple(e["shape"] for e in od.get("errors", []))))
     L.append("}")
     L.append("")
     L.append("# OperationName -> input members in model order (botocore lists them in errors).")
     L.append("INPUT_MEMBERS = {")
     for op, od in m.ops.items():
         mem = list(m.shapes[od["input"]["shape"]]["members"])
-        L.append("    %r: (%s)," % (op, "".join("%r, " % x for x in mem)))
+        L.append(f"    {op!r}: {tuple(mem)!r},")
     L.append("}")
     L.append("")
     L.append("# OperationName -> (payload member, kind) for outputs the caller fills itself:")
@@ -978,7 +1033,7 @@ def emit_py(model):
         if pl:
             k = m.kind(resp["members"][pl]["shape"])
             if k in ("blob", "eventstream"):
-                L.append("    %r: (%r, %r)," % (op, pl, k))
+                L.append(f"    {op!r}: ({pl!r}, {k!r}),")
     L.append("}")
     L.append("")
     L.append("# OperationName -> input event-stream member (bidirectional streams).")
@@ -987,16 +1042,50 @@ def emit_py(model):
         req = m.shapes[od["input"]["shape"]]
         for mem, md in req["members"].items():
             if m.kind(md["shape"]) == "eventstream":
-                L.append("    %r: %r," % (op, mem))
+                L.append(f"    {op!r}: {mem!r},")
     L.append("}")
     L.append("")
     L.append("# Event-stream shape -> exception event members (raised while iterating).")
     L.append("EVENT_STREAM_ERRORS = {")
     for n in m.reachable:
         if m.kind(n) == "eventstream":
-            ex = [x for x, md in m.shapes[n]["members"].items() if m.shapes[md["shape"]].get("exception")]
+            ex = [
+                x
+                for x, md in m.shapes[n]["members"].items()
+                if m.shapes[md["shape"]].get("exception")
+            ]
             if ex:
-                L.append("    %r: {%s}," % (n, ", ".join("%r: %r" % (x, m.shapes[n]["members"][x]["shape"]) for x in ex)))
+                L.append(
+                    "    {!r}: {{{}}},".format(
+                        n,
+                        ", ".join(
+                            "{!r}: {!r}".format(x, m.shapes[n]["members"][x]["shape"]) for x in ex
+                        ),
+                    )
+                )
+    L.append("}")
+    L.append("")
+    L.append("# Error shape -> ((member, botocore type name), ...) in model order.")
+    L.append("ERROR_MEMBERS = {")
+    for e in m.errors:
+        mem = m.shapes[e]["members"]
+        L.append(
+            "    {!r}: {!r},".format(
+                e, tuple((k, m.shapes[v["shape"]]["type"]) for k, v in mem.items())
+            )
+        )
+    L.append("}")
+    L.append("")
+    L.append("# python method name -> OperationName for operations botocore can paginate.")
+    L.append("PAGINATORS = {")
+    for op in paginators:
+        L.append(f"    {xform_name(op)!r}: {op!r},")
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> botocore paginator config (paginators-1.json).")
+    L.append("PAGINATOR_CONFIG = {")
+    for op, cfg in paginators.items():
+        L.append(f"    {op!r}: {cfg!r},")
     L.append("}")
     return "\n".join(L) + "\n"
 
@@ -1010,9 +1099,11 @@ def main():
     model = Model(data, sdk)
     stale = [k for k in SDK_EXTRA if k[1] not in model.sdk_extra.get(k[0], [])]
     if stale:
-        fail("SDK_EXTRA entries no longer needed: %s" % stale)
+        fail(f"SDK_EXTRA entries no longer needed: {stale}")
     rs = rustfmt(Emitter(model, version).emit())
-    py = emit_py(model)
+    with open(PAGINATORS_PATH) as f:
+        paginators = json.load(f)["pagination"]
+    py = emit_py(model, paginators)
     outputs = {OUT_RS: rs, OUT_PY: py}
     changed = []
     for path, text in outputs.items():
@@ -1028,7 +1119,7 @@ def main():
                     f.write(text)
     if check:
         if changed:
-            sys.stderr.write("generate.py --check: out of date: %s\n" % ", ".join(changed))
+            sys.stderr.write("generate.py --check: out of date: {}\n".format(", ".join(changed)))
             sys.exit(1)
         print("generated files are up to date")
     else:

@@ -17,10 +17,11 @@ import struct
 
 import pytest
 
-botocore = pytest.importorskip("botocore")
-import botocore.session  # noqa: E402
-from botocore.exceptions import ParamValidationError  # noqa: E402
-from botocore.validate import validate_parameters  # noqa: E402
+pytest.importorskip("botocore")
+import botocore
+import botocore.session
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
 
 BOTOCORE_VERSION = "1.43.11"
 PREFIX = "Parameter validation failed:\n"
@@ -34,8 +35,10 @@ def _load_native():
     except ImportError:
         # The package __init__ may be mid-edit elsewhere; the extension module alone is enough here.
         spec = importlib.util.find_spec("bedrock_cris")
-        loc = list(spec.submodule_search_locations)[0]
-        so = glob.glob(os.path.join(loc, "_native*.so")) + glob.glob(os.path.join(loc, "_native*.pyd"))
+        loc = next(iter(spec.submodule_search_locations))
+        so = glob.glob(os.path.join(loc, "_native*.so")) + glob.glob(
+            os.path.join(loc, "_native*.pyd")
+        )
         s = importlib.util.spec_from_file_location("bedrock_cris._native", so[0])
         mod = importlib.util.module_from_spec(s)
         s.loader.exec_module(mod)
@@ -48,7 +51,7 @@ native = _load_native()
 @pytest.fixture(scope="module")
 def service():
     if botocore.__version__ != BOTOCORE_VERSION:
-        pytest.skip("reference is botocore %s, installed %s" % (BOTOCORE_VERSION, botocore.__version__))
+        pytest.skip(f"reference is botocore {BOTOCORE_VERSION}, installed {botocore.__version__}")
     return botocore.session.get_session().get_service_model("bedrock-runtime")
 
 
@@ -170,7 +173,9 @@ def normalise(shape, v):
     if v is None:
         return v
     if t == "structure" and not shape.is_document_type:
-        return {k: normalise(shape.members[k], x) if k in shape.members else x for k, x in v.items()}
+        return {
+            k: normalise(shape.members[k], x) if k in shape.members else x for k, x in v.items()
+        }
     if t == "list":
         return [normalise(shape.member, x) for x in v]
     if t == "map":
@@ -184,7 +189,7 @@ def roundtrip_cases():
     service = botocore.session.get_session().get_service_model("bedrock-runtime")
     for name, shape in sorted(reachable_shapes(service).items()):
         for var in variants(shape):
-            yield pytest.param(name, var, id="%s-%d" % (name, var))
+            yield pytest.param(name, var, id=f"{name}-{var}")
 
 
 @pytest.mark.parametrize("shape_name,variant", list(roundtrip_cases()))
@@ -204,14 +209,20 @@ def test_roundtrip_all_members(service, shape_name, variant):
 
 
 def test_f32_shortest_repr():
-    got = native._roundtrip("InferenceConfiguration", {"temperature": 0.1, "topP": 0.7, "maxTokens": 1})
+    got = native._roundtrip(
+        "InferenceConfiguration", {"temperature": 0.1, "topP": 0.7, "maxTokens": 1}
+    )
     assert got == {"maxTokens": 1, "temperature": 0.1, "topP": 0.7}
     assert repr(got["temperature"]) == "0.1"
 
 
 def test_scalars_and_blob_inputs():
-    assert native._roundtrip("InferenceConfiguration", {"temperature": decimal.Decimal("0.5")}) == {"temperature": 0.5}
-    assert native._roundtrip("InferenceConfiguration", {"temperature": True, "maxTokens": True}) == {
+    assert native._roundtrip("InferenceConfiguration", {"temperature": decimal.Decimal("0.5")}) == {
+        "temperature": 0.5
+    }
+    assert native._roundtrip(
+        "InferenceConfiguration", {"temperature": True, "maxTokens": True}
+    ) == {
         "maxTokens": 1,
         "temperature": 1.0,
     }
@@ -233,7 +244,9 @@ def test_timestamps_as_botocore_accepts_them():
         1704067200.0,
         "1704067200",
     ):
-        got = native._roundtrip("ListAsyncInvokesRequest", {"submitTimeAfter": v})["submitTimeAfter"]
+        got = native._roundtrip("ListAsyncInvokesRequest", {"submitTimeAfter": v})[
+            "submitTimeAfter"
+        ]
         assert got == want, v
         assert got.utcoffset() == datetime.timedelta(0)
 
@@ -289,44 +302,164 @@ class Unprintable:
         return "Unprintable()"
 
 
-JUNK = [None, True, False, 0, -1, 7, 1.5, -0.5, "", "x", b"b", bytearray(b"ba"), (1,), (), {1}, [], [None], {}, {"q": 1}]
+JUNK = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    1.5,
+    -0.5,
+    "",
+    "x",
+    b"b",
+    bytearray(b"ba"),
+    (1,),
+    (),
+    {1},
+    [],
+    [None],
+    {},
+    {"q": 1},
+]
 
 MSG = {"role": "user", "content": [{"text": "hi"}]}
 BATTERY = [
     ("Converse", {}),
     ("Converse", {"modelId": "m", "messages": [{"role": "user"}]}),
-    ("Converse", {"modelId": "m", "messages": [{"content": [{"text": "x"}], "bogus": 1}], "zzz": None}),
+    (
+        "Converse",
+        {"modelId": "m", "messages": [{"content": [{"text": "x"}], "bogus": 1}], "zzz": None},
+    ),
     ("Converse", {"modelId": "", "messages": []}),
     ("Converse", {"modelId": None, "messages": None}),
     ("Converse", {"modelId": 1, "messages": ({"role": "user", "content": [{"text": 1}]},)}),
     ("Converse", {"modelId": "m", "messages": [{"role": "user", "content": [{}]}]}),
-    ("Converse", {"modelId": "m", "messages": [{"role": "user", "content": [{"text": "a", "image": {}}]}]}),
-    ("Converse", {"modelId": "m", "messages": [{"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": 1}}}]}]}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"maxTokens": 0, "temperature": -1, "topP": "x", "stopSequences": ["a", 1]}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"maxTokens": 1.5, "temperature": None}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": {"a": {1, 2}, "b": [b"x", (1,)], "": object}}),
+    (
+        "Converse",
+        {"modelId": "m", "messages": [{"role": "user", "content": [{"text": "a", "image": {}}]}]},
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [
+                {"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": 1}}}]}
+            ],
+        },
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "inferenceConfig": {
+                "maxTokens": 0,
+                "temperature": -1,
+                "topP": "x",
+                "stopSequences": ["a", 1],
+            },
+        },
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "inferenceConfig": {"maxTokens": 1.5, "temperature": None},
+        },
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "additionalModelRequestFields": {"a": {1, 2}, "b": [b"x", (1,)], "": object},
+        },
+    ),
     ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": b"raw"}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "requestMetadata": {"": "v", "k": 1, "j": ""}}),
+    (
+        "Converse",
+        {"modelId": "m", "messages": [MSG], "requestMetadata": {"": "v", "k": 1, "j": ""}},
+    ),
     ("Converse", {"modelId": "m", "messages": [MSG], "promptVariables": {"v": {}}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "toolConfig": {"tools": [{}], "toolChoice": {"auto": {}, "any": {}}}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "toolConfig": {"tools": [{"toolSpec": {"name": "", "inputSchema": {"json": [set()]}}}]}}),
-    ("Converse", {"modelId": "m", "messages": [MSG], "system": [{"text": ""}, {"cachePoint": {"type": 1}}, 5]}),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "toolConfig": {"tools": [{}], "toolChoice": {"auto": {}, "any": {}}},
+        },
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "toolConfig": {"tools": [{"toolSpec": {"name": "", "inputSchema": {"json": [set()]}}}]},
+        },
+    ),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [MSG],
+            "system": [{"text": ""}, {"cachePoint": {"type": 1}}, 5],
+        },
+    ),
     ("Converse", {"modelId": "m", "messages": "not a list"}),
     ("Converse", [("modelId", "m")]),
     ("Converse", {1: "x", "modelId": "m", "messages": [MSG]}),
-    ("ConverseStream", {"modelId": "m", "guardrailConfig": {"guardrailIdentifier": 1, "streamProcessingMode": None}}),
+    (
+        "ConverseStream",
+        {
+            "modelId": "m",
+            "guardrailConfig": {"guardrailIdentifier": 1, "streamProcessingMode": None},
+        },
+    ),
     ("InvokeModel", {"modelId": "m", "body": 1}),
     ("InvokeModel", {"modelId": "m", "body": None, "trace": 1, "accept": b"x"}),
     ("InvokeModel", {"body": memoryview(b"x")}),
     ("InvokeModelWithResponseStream", {"modelId": "", "body": [1]}),
-    ("ApplyGuardrail", {"guardrailIdentifier": "g", "guardrailVersion": "1", "source": "INPUT", "content": [{"text": {"text": 1, "qualifiers": [1]}}, {"image": {"format": "png", "source": {}}}]}),
+    (
+        "ApplyGuardrail",
+        {
+            "guardrailIdentifier": "g",
+            "guardrailVersion": "1",
+            "source": "INPUT",
+            "content": [
+                {"text": {"text": 1, "qualifiers": [1]}},
+                {"image": {"format": "png", "source": {}}},
+            ],
+        },
+    ),
     ("CountTokens", {"modelId": "m", "input": {"converse": {"messages": [{}]}, "invokeModel": {}}}),
     ("CountTokens", {"modelId": "m", "input": {}}),
     ("GetAsyncInvoke", {"invocationArn": ""}),
-    ("ListAsyncInvokes", {"submitTimeAfter": "not a date", "submitTimeBefore": None, "maxResults": 0, "sortBy": 1}),
+    (
+        "ListAsyncInvokes",
+        {"submitTimeAfter": "not a date", "submitTimeBefore": None, "maxResults": 0, "sortBy": 1},
+    ),
     ("ListAsyncInvokes", {"submitTimeAfter": [], "maxResults": True}),
-    ("StartAsyncInvoke", {"modelId": "m", "modelInput": {"a": Unprintable()}, "outputDataConfig": {}, "tags": [{"key": "", "value": 1}]}),
-    ("StartAsyncInvoke", {"modelId": "m", "modelInput": None, "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": 1}}, "clientRequestToken": ""}),
+    (
+        "StartAsyncInvoke",
+        {
+            "modelId": "m",
+            "modelInput": {"a": Unprintable()},
+            "outputDataConfig": {},
+            "tags": [{"key": "", "value": 1}],
+        },
+    ),
+    (
+        "StartAsyncInvoke",
+        {
+            "modelId": "m",
+            "modelInput": None,
+            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": 1}},
+            "clientRequestToken": "",
+        },
+    ),
 ]
 
 
@@ -340,7 +473,10 @@ def test_validation_messages_match_botocore(service, op, params):
 VALID = [
     ("Converse", {"modelId": "m", "messages": [MSG], "additionalModelRequestFields": None}),
     ("Converse", {"modelId": "m", "messages": [MSG], "requestMetadata": {}}),  # no map min check
-    ("Converse", {"modelId": "m", "messages": [MSG], "inferenceConfig": {"temperature": decimal.Decimal(1)}}),
+    (
+        "Converse",
+        {"modelId": "m", "messages": [MSG], "inferenceConfig": {"temperature": decimal.Decimal(1)}},
+    ),
     ("InvokeModel", {"modelId": "m", "body": io.BytesIO(b"{}")}),
 ]
 
@@ -361,8 +497,8 @@ def test_valid_inputs_have_no_errors(service):
 
 # Randomised: mutate a fully populated valid request and compare reports.
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 OPS = [
     "Converse",
@@ -415,7 +551,7 @@ def mutated(draw):
             if kind == "delete":
                 del node[key]
             elif kind == "add":
-                node["extra%d" % draw(st.integers(0, 3))] = copy.deepcopy(draw(st.sampled_from(JUNK)))
+                node[f"extra{draw(st.integers(0, 3))}"] = copy.deepcopy(draw(st.sampled_from(JUNK)))
             elif kind == "junk_key":
                 other = draw(st.sampled_from(members)).name
                 node[other] = copy.deepcopy(draw(st.sampled_from(JUNK)))
@@ -434,7 +570,6 @@ def mutated(draw):
 @given(mutated())
 def test_random_mutations_match_botocore(service, case):
     op, params = case
-    shape = service.operation_model(op).input_shape
     want = botocore_report(service, op, params)
     got = our_report(service, op, params)
     assert got == want
@@ -444,7 +579,7 @@ def test_model_table_matches_botocore(service):
     from botocore import xform_name
 
     spec = importlib.util.find_spec("bedrock_cris")
-    loc = list(spec.submodule_search_locations)[0]
+    loc = next(iter(spec.submodule_search_locations))
     s = importlib.util.spec_from_file_location("_model_under_test", os.path.join(loc, "_model.py"))
     model = importlib.util.module_from_spec(s)
     s.loader.exec_module(model)
@@ -468,7 +603,7 @@ def test_model_table_matches_botocore(service):
 # ----------------------------------------------------------------------------------------------
 # Output conversion with the raw response body (what <op>_output gets from the caller)
 # ----------------------------------------------------------------------------------------------
-import json  # noqa: E402
+import json
 
 
 def test_raw_body_gives_wire_order_documents_and_numbers():
@@ -496,13 +631,19 @@ def test_raw_body_decides_presence_of_required_members():
         "stopReason": "end_turn",
         "metrics": {"latencyMs": 1},
     }
-    sent = {"output": {"message": {"content": []}}, "stopReason": "end_turn", "usage": {"inputTokens": 1, "totalTokens": 3}}
+    sent = {
+        "output": {"message": {"content": []}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 1, "totalTokens": 3},
+    }
     got = native._roundtrip("ConverseResponse", resp, json.dumps(sent))
     assert got == sent
 
 
 def test_raw_float_literals_are_kept():
-    got = native._roundtrip("InferenceConfiguration", {"temperature": 1, "topP": 0.3}, '{"temperature": 1, "topP": 0.3}')
+    got = native._roundtrip(
+        "InferenceConfiguration", {"temperature": 1, "topP": 0.3}, '{"temperature": 1, "topP": 0.3}'
+    )
     assert repr(got) == "{'temperature': 1, 'topP': 0.3}"
 
 
