@@ -4,13 +4,20 @@
 
 use pyo3::prelude::*;
 
+mod capture;
+mod client;
+mod config;
 pub mod convert;
 mod emulator;
+mod errors;
+mod ops;
+mod runtime;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    client::register(m)?;
     convert::register(m)?;
     emulator::register(m)?;
     Ok(())

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
 
@@ -256,7 +255,7 @@ def _error_code(status: int, headers: dict[str, str], body: dict[str, Any]) -> s
 
 
 def _modeled_fields(code: str, body: dict[str, Any]) -> dict[str, Any]:
-    members = _model.ERROR_SHAPES.get(code)
+    members = _model.ERROR_MEMBERS.get(code)
     if members is None:
         return {}
     fields: dict[str, Any] = {}
@@ -279,6 +278,8 @@ def _service_error(
     header_map = _header_dict(headers)
     stripped = body.strip()
     if status >= 500 and (not stripped or stripped.startswith(b"<html>")):
+        import http.client
+
         code = str(status)
         error = {"Code": code, "Message": http.client.responses.get(status, "")}
         modeled: dict[str, Any] = {}
@@ -292,7 +293,12 @@ def _service_error(
         metadata["RequestId"] = header_map["x-amzn-requestid"]
     metadata["HTTPStatusCode"] = status
     metadata["HTTPHeaders"] = header_map
-    retryable = code in _THROTTLING_CODES or code in _TRANSIENT_CODES or status in _TRANSIENT_STATUS
+    retryable = (
+        code in _THROTTLING_CODES
+        or code in _TRANSIENT_CODES
+        or status in _TRANSIENT_STATUS
+        or _model.ERROR_INFO.get(code, {}).get("retryable", False)
+    )
     if retryable and attempts >= max_attempts:
         metadata["MaxAttemptsReached"] = True
     metadata["RetryAttempts"] = attempts - 1

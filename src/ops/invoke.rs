@@ -1,6 +1,9 @@
 //! InvokeModel: a model-native request body in, a model-native body out.
 
 use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
+use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyType};
@@ -26,7 +29,11 @@ impl Operation for InvokeModel {
     ) -> PyResult<Pending<InvokeModelOutput, InvokeModelError>> {
         let builder = convert::invoke_model_input(params, client.sdk().invoke_model())?;
         let builder = validated(params.py(), builder)?;
-        Ok(Box::pin(builder.send()))
+        if params.contains(pyo3::intern!(params.py(), "contentType"))? {
+            return Ok(Box::pin(builder.send()));
+        }
+        let customized = builder.customize().interceptor(NoDefaultContentType);
+        Ok(Box::pin(customized.send()))
     }
 
     fn finish<'py>(
@@ -46,5 +53,27 @@ impl Operation for InvokeModel {
             .call1((payload,))?;
         result.set_item(pyo3::intern!(py, "body"), streaming)?;
         Ok(result.into_any())
+    }
+}
+
+/// botocore sends no Content-Type when the caller gives no `contentType`; the
+/// SDK would default it to application/octet-stream. Removed before signing so
+/// both clients put the same request on the wire.
+#[derive(Debug)]
+struct NoDefaultContentType;
+
+impl Intercept for NoDefaultContentType {
+    fn name(&self) -> &'static str {
+        "bedrock_cris::NoDefaultContentType"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        context.request_mut().headers_mut().remove("content-type");
+        Ok(())
     }
 }
