@@ -218,6 +218,56 @@ def test_tool_use_when_prompt_names_the_tool_then_text_after_result(client):
     assert "text" in r2["output"]["message"]["content"][0]
 
 
+def reversed_keys(value):
+    """``value`` with the keys of every dict in reverse order (lists keep theirs)."""
+    if isinstance(value, dict):
+        return {k: reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [reversed_keys(v) for v in value]
+    return value
+
+
+def test_answers_do_not_depend_on_request_key_order(emu, client):
+    # The AWS SDK for Rust sends documents in HashMap order, boto3 in the caller's: the answer
+    # must be the same bytes either way (tool input: `required` order, then names sorted).
+    tool = {
+        "toolSpec": {
+            "name": "get_weather",
+            "description": "Weather by city",
+            "inputSchema": {
+                "json": {
+                    "type": "object",
+                    "properties": {
+                        "city": {"type": "string"},
+                        "options": {"type": "object", "default": {"verbose": True, "days": 3}},
+                        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                    },
+                    "required": ["unit", "city", "options"],
+                }
+            },
+        }
+    }
+    request = {
+        "modelId": HAIKU,
+        "messages": user("Weather in Mumbai? Use get_weather."),
+        "toolConfig": {"tools": [tool], "toolChoice": {"any": {}}},
+        "additionalModelRequestFields": {"thinking": {"type": "enabled"}, "top_k": 3},
+        "inferenceConfig": {"maxTokens": 500, "temperature": 0.2},
+    }
+    client.converse(**request)
+    client.converse(**reversed_keys(request))
+    first, second = emu.requests
+    assert first["body"] != second["body"]  # really sent in another order
+    bodies = [
+        raw(emu, "POST", f"/model/{HAIKU.replace(':', '%3A')}/converse", r["body"])[2]
+        for r in (first, second)
+    ]
+    assert bodies[0] == bodies[1]
+    tool_use = json.loads(bodies[0])["output"]["message"]["content"][-1]["toolUse"]
+    assert list(tool_use["input"]) == ["unit", "city", "options"]
+    assert list(tool_use["input"]["options"]) == ["days", "verbose"]
+
+
 def test_reasoning_block_when_thinking_is_enabled(client):
     r = client.converse(
         modelId=SONNET,

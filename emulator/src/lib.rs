@@ -9,14 +9,19 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Answers are deterministic functions of the request (only `x-amzn-RequestId` and `Date`
-//! vary), cheap to produce, and sent without artificial delay unless asked for.
+//! Answers are deterministic functions of the request's meaning (only `x-amzn-RequestId` and
+//! `Date` vary): JSON object key order in requests never changes an answer, since clients
+//! differ there (boto3 keeps the caller's order, the AWS SDK for Rust sends documents in
+//! `HashMap` order). Tool inputs list the schema's `required` properties in that array's order,
+//! then any others by name; anything else rendered from request objects has its keys sorted.
+//! Answers are cheap to produce, and sent without artificial delay unless asked for.
 //!
 //! Conventions that need no setup:
 //! - model id `emulator.error.<Code>` always answers that error (`emulator.error.ThrottlingException`);
 //! - model id `emulator.deltas.<N>.<model id>` answers as `<model id>` with text long enough to
 //!   stream in exactly `N` text deltas (and the same text from the non-streaming operations).
 
+mod canonical;
 mod errors;
 mod eventstream;
 mod faults;

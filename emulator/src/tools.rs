@@ -1,12 +1,21 @@
 //! Plausible tool inputs built from a tool's JSON schema.
+//!
+//! The input is a function of the schema's meaning, not of its key order: properties come in
+//! the order of the schema's `required` array, then any others sorted by name, and values
+//! copied from the schema (`const`, `default`, `enum`, `examples`) have their keys sorted.
+
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
+
+use crate::canonical::canonical;
 
 /// Deep schemas are cut off here so that a hostile schema cannot make the answer explode.
 const MAX_DEPTH: usize = 8;
 
 /// An example value satisfying `schema` well enough to exercise client code: required
 /// properties (all properties when none are marked required), enums, defaults and types.
+/// Object keys come in `required` order, then the remaining properties sorted by name.
 pub fn sample_input(schema: &Value) -> Value {
     match sample(schema, "", 0) {
         Value::Object(map) => Value::Object(map),
@@ -23,24 +32,24 @@ fn sample(schema: &Value, name: &str, depth: usize) -> Value {
         return Value::Null;
     }
     if let Some(v) = obj.get("const") {
-        return v.clone();
+        return canonical(v);
     }
     if let Some(v) = obj.get("default") {
-        return v.clone();
+        return canonical(v);
     }
     if let Some(first) = obj
         .get("enum")
         .and_then(Value::as_array)
         .and_then(|e| e.first())
     {
-        return first.clone();
+        return canonical(first);
     }
     if let Some(v) = obj
         .get("examples")
         .and_then(Value::as_array)
         .and_then(|e| e.first())
     {
-        return v.clone();
+        return canonical(v);
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(first) = obj
@@ -68,14 +77,28 @@ fn sample(schema: &Value, name: &str, depth: usize) -> Value {
             let Some(props) = obj.get("properties").and_then(Value::as_object) else {
                 return Value::Object(out);
             };
+            // `required` is an array, so its order is meaning; when it names properties, only
+            // those are filled in (duplicates and names without a schema skipped).
             let required: Vec<&str> = obj
                 .get("required")
                 .and_then(Value::as_array)
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            for (key, prop) in props {
-                if required.is_empty() || required.contains(&key.as_str()) {
-                    out.insert(key.clone(), sample(prop, key, depth + 1));
+            let keys: Vec<&str> = if required.is_empty() {
+                // Nothing required: every property, in name order.
+                let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                names
+            } else {
+                let mut seen = HashSet::with_capacity(required.len());
+                required
+                    .into_iter()
+                    .filter(|name| props.contains_key(*name) && seen.insert(*name))
+                    .collect()
+            };
+            for key in keys {
+                if let Some(prop) = props.get(key) {
+                    out.insert(key.to_string(), sample(prop, key, depth + 1));
                 }
             }
             Value::Object(out)
@@ -157,6 +180,26 @@ mod tests {
             json!({"location": "Seattle, WA", "unit": "fahrenheit", "days": 3})
         );
         assert_eq!(sample_input(&json!("nonsense")), json!({}));
+    }
+
+    #[test]
+    fn key_order_follows_required_then_names() {
+        let a: Value = serde_json::from_str(
+            r#"{"type":"object","required":["unit","city"],"properties":{
+                "city":{"type":"string"},"unit":{"enum":[{"b":1,"a":2}]},"x":{"type":"string"}}}"#,
+        )
+        .unwrap_or_default();
+        let b: Value = serde_json::from_str(
+            r#"{"properties":{"x":{"type":"string"},"unit":{"enum":[{"a":2,"b":1}]},
+                "city":{"type":"string"}},"required":["unit","city","unit"],"type":"object"}"#,
+        )
+        .unwrap_or_default();
+        let expected = r#"{"unit":{"a":2,"b":1},"city":"Seattle"}"#;
+        assert_eq!(sample_input(&a).to_string(), expected);
+        assert_eq!(sample_input(&b).to_string(), expected);
+        // Nothing required: every property, sorted by name.
+        let c = json!({"type": "object", "properties": {"z": {"type": "integer"}, "a": {"type": "boolean"}}});
+        assert_eq!(sample_input(&c).to_string(), r#"{"a":true,"z":1}"#);
     }
 
     #[test]

@@ -421,3 +421,207 @@ fn h2_prior_knowledge_gets_settings() {
     s.read_exact(&mut head).expect("a frame");
     assert_eq!(head[3], 0x04, "server SETTINGS frame");
 }
+
+/// `value` with the keys of every object in reverse order (arrays keep theirs).
+fn reversed_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map.iter().rev() {
+                out.insert(k.clone(), reversed_keys(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(reversed_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The JSON text of `value` with `drop` members removed at the top level (timestamps).
+fn without(body: &[u8], drop: &[&str]) -> String {
+    let mut v: Value = serde_json::from_slice(body).expect("JSON body");
+    if let Some(obj) = v.as_object_mut() {
+        for key in drop {
+            obj.remove(*key);
+        }
+    }
+    v.to_string()
+}
+
+/// The same request with its JSON object keys in another order gets the same bytes back: the
+/// AWS SDK for Rust sends documents (tool schemas, tool inputs, additional model fields) in
+/// `HashMap` order, boto3 in the caller's.
+#[test]
+fn answers_do_not_depend_on_request_key_order() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "City name"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "options": {"type": "object", "default": {"verbose": true, "alerts": ["storm"], "days": 3}},
+            "zone": {"type": "string"},
+            "extra": {"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "boolean"}}}
+        },
+        "required": ["unit", "options", "city", "extra"]
+    });
+    let tool = json!({"toolSpec": {"name": "get_weather", "description": "Weather by city",
+                                   "inputSchema": {"json": schema}}});
+    let converse = json!({
+        "messages": [
+            {"role": "user", "content": [{"text": "Weather in Mumbai? Use get_weather."}]},
+            {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather",
+                "input": {"city": "Mumbai", "unit": "celsius", "extra": {"b": 1, "a": false}}}}]},
+            {"role": "user", "content": [{"toolResult": {"toolUseId": "t1",
+                "content": [{"json": {"temp": 31, "sky": "clear", "wind": {"speed": 4, "dir": "W"}}}]}}]},
+            {"role": "assistant", "content": [{"text": "It is 31 degrees."}]},
+            {"role": "user", "content": [{"text": "And in Pune? Use get_weather."}]}
+        ],
+        "system": [{"text": "Be brief."}],
+        "inferenceConfig": {"maxTokens": 400, "temperature": 0.5, "topP": 0.9},
+        "toolConfig": {"tools": [tool], "toolChoice": {"any": {}}},
+        "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 1024},
+                                         "top_k": 5}
+    });
+    let anthropic = json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 300,
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Weather? Use get_weather."}]},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "get_weather",
+                "input": {"unit": "celsius", "city": "Mumbai"}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "31C"},
+                                         {"type": "text", "text": "Now Pune, use get_weather."}]}
+        ],
+        "tools": [{"name": "get_weather", "description": "Weather", "input_schema": schema}],
+        "tool_choice": {"type": "tool", "name": "get_weather"}
+    });
+    let nova = json!({"schemaVersion": "messages-v1",
+        "messages": [{"role": "user", "content": [{"text": "Use get_weather for Delhi."}]}],
+        "inferenceConfig": {"max_new_tokens": 200, "topK": 3},
+        "toolConfig": {"tools": [tool], "toolChoice": {"tool": {"name": "get_weather"}}}});
+    let cohere = json!({"texts": ["a", "b"], "input_type": "search_document",
+                        "embedding_types": ["float", "int8"], "output_dimension": 256});
+    let titan_v1_extraneous = json!({"inputText": "hi", "zeta": 1, "alpha": {"y": 1, "x": 2}});
+    let titan_bad_dims = json!({"inputText": "hi", "dimensions": {"y": 1, "x": 2}});
+    let count = json!({"input": {"converse": converse.clone()}});
+    // A native body inside CountTokens is base64: reorder inside it.
+    let native = json!({"prompt": "hi", "max_gen_len": 5, "b": {"d": 1, "c": 2}});
+    let count_native = |native: &Value| json!({"input": {"invokeModel": {"body": aws_smithy_types::base64::encode(native.to_string())}}});
+    let cases: Vec<(String, Value)> = vec![
+        (format!("/model/{HAIKU}/converse"), converse.clone()),
+        (format!("/model/{HAIKU}/converse-stream"), converse),
+        (format!("/model/{HAIKU}/invoke"), anthropic.clone()),
+        (
+            format!("/model/{HAIKU}/invoke-with-response-stream"),
+            anthropic,
+        ),
+        (
+            "/model/us.amazon.nova-lite-v1%3A0/invoke".into(),
+            nova.clone(),
+        ),
+        (
+            "/model/us.amazon.nova-lite-v1%3A0/invoke-with-response-stream".into(),
+            nova,
+        ),
+        ("/model/cohere.embed-v4%3A0/invoke".into(), cohere),
+        (
+            "/model/amazon.titan-embed-text-v1/invoke".into(),
+            titan_v1_extraneous,
+        ),
+        (
+            "/model/amazon.titan-embed-text-v2%3A0/invoke".into(),
+            titan_bad_dims,
+        ),
+        (format!("/model/{HAIKU}/count-tokens"), count),
+    ];
+    let mut pairs: Vec<(String, Value, Value)> = cases
+        .iter()
+        .map(|(path, body)| (path.clone(), body.clone(), reversed_keys(body)))
+        .collect();
+    pairs.push((
+        "/model/meta.llama3-8b-instruct-v1%3A0/count-tokens".into(),
+        count_native(&native),
+        count_native(&reversed_keys(&native)),
+    ));
+    let emu = emulator();
+    for (path, body, reordered) in &pairs {
+        let a = send(emu.local_addr(), "POST", path, body.to_string().as_bytes());
+        assert_ne!(
+            body.to_string(),
+            reordered.to_string(),
+            "{path}: a real reordering"
+        );
+        let b = send(
+            emu.local_addr(),
+            "POST",
+            path,
+            reordered.to_string().as_bytes(),
+        );
+        assert_eq!(a.status, b.status, "{path}");
+        assert_eq!(
+            String::from_utf8_lossy(&a.body),
+            String::from_utf8_lossy(&b.body),
+            "{path}"
+        );
+        assert_eq!(
+            a.header("x-amzn-bedrock-output-token-count"),
+            b.header("x-amzn-bedrock-output-token-count"),
+            "{path}"
+        );
+    }
+    // The tool input lists `required` in its order, then the default's keys sorted.
+    let a = send(
+        emu.local_addr(),
+        "POST",
+        &cases[0].0,
+        pairs[0].2.to_string().as_bytes(),
+    );
+    let v = a.json();
+    let tool_use = v["output"]["message"]["content"]
+        .as_array()
+        .and_then(|c| c.iter().find_map(|b| b.get("toolUse")))
+        .expect("a toolUse block");
+    assert_eq!(
+        tool_use["input"].to_string(),
+        r#"{"unit":"celsius","options":{"alerts":["storm"],"days":3,"verbose":true},"city":"Seattle","extra":{"a":true,"b":1}}"#
+    );
+
+    // Async invoke: the ARN and the echoed outputDataConfig (fresh emulators: same job index).
+    let start = json!({"modelId": "amazon.nova-lite-v1:0", "clientRequestToken": "tok",
+        "modelInput": {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "x": {"b": 1, "a": 2}},
+        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out/", "kmsKeyId": "k", "bucketOwner": "123"}},
+        "tags": [{"key": "a", "value": "b"}]});
+    let mut answers = Vec::new();
+    for body in [start.clone(), reversed_keys(&start)] {
+        let emu = emulator();
+        let started = send(
+            emu.local_addr(),
+            "POST",
+            "/async-invoke",
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(started.status, 200);
+        let arn = started.json()["invocationArn"]
+            .as_str()
+            .expect("arn")
+            .to_string();
+        let got = send(
+            emu.local_addr(),
+            "GET",
+            &format!(
+                "/async-invoke/{}",
+                arn.replace(':', "%3A").replace('/', "%2F")
+            ),
+            b"",
+        );
+        assert_eq!(got.status, 200);
+        answers.push((
+            String::from_utf8_lossy(&started.body).into_owned(),
+            without(&got.body, &["submitTime", "lastModifiedTime", "endTime"]),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].1.contains(
+        r#""outputDataConfig":{"s3OutputDataConfig":{"bucketOwner":"123","kmsKeyId":"k","s3Uri":"s3://bucket/out/"}}"#
+    ));
+}

@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{invocation_metrics, Invocation};
+use crate::canonical::canonical_string;
 use crate::errors::ApiError;
 use crate::generate::{generate, Answer, Prompt, ToolChoice, ToolDef};
 use crate::ops::converse::split_str;
@@ -77,7 +78,7 @@ pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result
                         }
                         Some("tool_use") => {
                             if let Some(input) = block.get("input") {
-                                prompt.push_text(&input.to_string());
+                                prompt.push_text(&canonical_string(input));
                             }
                         }
                         Some("tool_result") => {

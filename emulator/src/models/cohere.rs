@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::embedding::{vector, ByType, EmbeddingType, Matrix};
 use super::Invocation;
+use crate::canonical::{canonical_map_string, canonical_string};
 use crate::errors::ApiError;
 use crate::text::{count_tokens, hash64, uuid_like};
 
@@ -35,7 +36,7 @@ struct ByTypeAnswer<'a> {
 }
 
 /// InvokeModel answer for Cohere Embed (`v4` selects the v4 options).
-pub fn invoke(request: &Map<String, Value>, body: &[u8], v4: bool) -> Result<Invocation, ApiError> {
+pub fn invoke(request: &Map<String, Value>, v4: bool) -> Result<Invocation, ApiError> {
     if request.contains_key("images") || request.contains_key("inputs") {
         return Err(ApiError::validation(
             "The emulator does not support image or mixed inputs for Cohere Embed; send `texts`.",
@@ -96,7 +97,8 @@ pub fn invoke(request: &Map<String, Value>, body: &[u8], v4: bool) -> Result<Inv
             Some(d @ (256 | 512 | 1024 | 1536)) => d as usize,
             _ => {
                 return Err(ApiError::malformed(&format!(
-                    "#/output_dimension: {v} is not a valid enum value"
+                    "#/output_dimension: {} is not a valid enum value",
+                    canonical_string(v)
                 )))
             }
         },
@@ -132,7 +134,8 @@ pub fn invoke(request: &Map<String, Value>, body: &[u8], v4: bool) -> Result<Inv
                     .and_then(EmbeddingType::parse)
                     .ok_or_else(|| {
                         ApiError::malformed(&format!(
-                            "#/embedding_types/{i}: {name} is not a valid enum value"
+                            "#/embedding_types/{i}: {} is not a valid enum value",
+                            canonical_string(name)
                         ))
                     })?;
                 if !types.contains(&ty) {
@@ -148,7 +151,7 @@ pub fn invoke(request: &Map<String, Value>, body: &[u8], v4: bool) -> Result<Inv
         }
     };
     let floats: Vec<Vec<f32>> = texts.iter().map(|t| vector(t, dims, true)).collect();
-    let id = uuid_like(hash64(&[body]));
+    let id = uuid_like(hash64(&[canonical_map_string(request).as_bytes()]));
     let body = match types {
         None => serde_json::to_vec(&FloatsAnswer {
             id,

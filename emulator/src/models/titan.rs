@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::embedding::vector;
 use super::Invocation;
+use crate::canonical::canonical_string;
 use crate::errors::ApiError;
 use crate::text::count_tokens;
 
@@ -60,7 +61,8 @@ pub fn invoke(request: &Map<String, Value>, v2: bool) -> Result<Invocation, ApiE
                 Some(d @ (256 | 512 | 1024)) => d as usize,
                 _ => {
                     return Err(ApiError::malformed(&format!(
-                        "#/dimensions: {d} is not a valid enum value"
+                        "#/dimensions: {} is not a valid enum value",
+                        canonical_string(d)
                     )))
                 }
             };
@@ -82,13 +84,15 @@ pub fn invoke(request: &Map<String, Value>, v2: bool) -> Result<Invocation, ApiE
                     Some("binary") => binary = true,
                     _ => {
                         return Err(ApiError::malformed(&format!(
-                            "#/embeddingTypes/{i}: {t} is not a valid enum value"
+                            "#/embeddingTypes/{i}: {} is not a valid enum value",
+                            canonical_string(t)
                         )))
                     }
                 }
             }
         }
-    } else if let Some(key) = request.keys().find(|k| k.as_str() != "inputText") {
+    } else if let Some(key) = request.keys().filter(|k| k.as_str() != "inputText").min() {
+        // The first extraneous key by name, whatever order the client sent them in.
         return Err(ApiError::malformed(&format!(
             "#: extraneous key [{key}] is not permitted"
         )));

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::canonical::{canonical, canonical_map_string};
 use crate::errors::ApiError;
 use crate::model_id::{resolve, Resolution};
 use crate::reply::{parse_object, Reply};
@@ -91,7 +92,8 @@ impl AsyncJobs {
                     .and_then(|s| s.get("s3Uri"))
                     .is_some()
             })
-            .cloned()
+            // Echoed back in GetAsyncInvoke/ListAsyncInvokes: keys sorted, not as received.
+            .map(canonical)
             .ok_or_else(|| {
                 ApiError::constraint("outputDataConfig", "null", "Member must not be null")
             })?;
@@ -106,7 +108,12 @@ impl AsyncJobs {
             }
         }
         let seq = jobs.len() as u64;
-        let id = base62_id(hash64(&[body, &seq.to_le_bytes()]), 12).to_lowercase();
+        let canonical_request = canonical_map_string(&request);
+        let id = base62_id(
+            hash64(&[canonical_request.as_bytes(), &seq.to_le_bytes()]),
+            12,
+        )
+        .to_lowercase();
         let arn = format!("arn:aws:bedrock:{region}:123456789012:async-invoke/{id}");
         jobs.push(Job {
             arn: arn.clone(),

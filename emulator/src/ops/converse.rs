@@ -4,6 +4,7 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use super::{opt, ModelCtx};
+use crate::canonical::canonical_string;
 use crate::errors::ApiError;
 use crate::eventstream::event_frame;
 use crate::generate::{generate, Answer, Prompt, ToolChoice, ToolDef};
@@ -110,7 +111,7 @@ pub fn parse_prompt(
             if let Some(tool_use) = block.get("toolUse") {
                 uses_tools = true;
                 if let Some(input) = tool_use.get("input") {
-                    prompt.push_text(&input.to_string());
+                    prompt.push_text(&canonical_string(input));
                 }
             }
             if let Some(result) = block.get("toolResult") {
@@ -125,7 +126,7 @@ pub fn parse_prompt(
                     if let Some(text) = part.get("text").and_then(Value::as_str) {
                         prompt.push_text(text);
                     } else if let Some(doc) = part.get("json") {
-                        prompt.push_text(&doc.to_string());
+                        prompt.push_text(&canonical_string(doc));
                     }
                 }
             }

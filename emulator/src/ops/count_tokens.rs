@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::converse::parse_prompt;
 use super::ModelCtx;
+use crate::canonical::canonical_map_string;
 use crate::errors::ApiError;
 use crate::model_id::Family;
 use crate::models::anthropic;
@@ -47,6 +48,6 @@ pub fn count_tokens_op(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
 fn count_native(family: Family, request: &Map<String, Value>, base: &str) -> Result<u32, ApiError> {
     Ok(match family {
         Family::Anthropic => anthropic::parse(request, base, 0)?.input_tokens.max(1),
-        _ => count_tokens(&Value::Object(request.clone()).to_string()),
+        _ => count_tokens(&canonical_map_string(request)),
     })
 }

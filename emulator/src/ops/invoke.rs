@@ -23,8 +23,8 @@ pub fn invoke_model(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
     let invocation = match ctx.model.family {
         Family::Anthropic => anthropic::invoke(&request, base, ctx.deltas)?,
         Family::Nova => nova::invoke(&request, base, ctx.deltas)?,
-        Family::CohereEmbedV3 => cohere::invoke(&request, ctx.body, false)?,
-        Family::CohereEmbedV4 => cohere::invoke(&request, ctx.body, true)?,
+        Family::CohereEmbedV3 => cohere::invoke(&request, false)?,
+        Family::CohereEmbedV4 => cohere::invoke(&request, true)?,
         Family::TitanEmbed { v2 } => titan::invoke(&request, v2)?,
         Family::OtherText => match prompt_style::style_of(base) {
             Some(style) => prompt_style::invoke(style, &request, base)?,
