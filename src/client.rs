@@ -6,7 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::config::{build_client, BuildError, ClientOptions};
-use crate::ops::{call_sync, converse::Converse, invoke::InvokeModel};
+use crate::ops::streaming::{ConverseStream, InvokeModelWithResponseStream};
+use crate::ops::{call_async, call_sync, converse::Converse, invoke::InvokeModel, CallContext};
 use crate::{errors, runtime};
 
 /// A bedrock-runtime client; the Python facade wraps it.
@@ -14,6 +15,7 @@ use crate::{errors, runtime};
 pub struct NativeClient {
     sdk: aws_sdk_bedrockruntime::Client,
     max_attempts: u32,
+    stream_idle: std::time::Duration,
     region: String,
 }
 
@@ -22,9 +24,12 @@ impl NativeClient {
         &self.sdk
     }
 
-    /// Total attempts per call, as configured.
-    pub fn max_attempts(&self) -> u32 {
-        self.max_attempts
+    /// What an operation's result needs to know of this client.
+    pub fn context(&self) -> CallContext {
+        CallContext {
+            max_attempts: self.max_attempts,
+            stream_idle: self.stream_idle,
+        }
     }
 }
 
@@ -44,6 +49,7 @@ impl NativeClient {
             .unwrap_or_default();
         Ok(Self {
             max_attempts: options.max_attempts(),
+            stream_idle: options.stream_idle(),
             sdk,
             region,
         })
@@ -61,8 +67,19 @@ impl NativeClient {
         self.max_attempts
     }
 
+    fn __repr__(&self) -> String {
+        format!(
+            "<bedrock_cris._native.NativeClient region_name={:?}>",
+            self.region
+        )
+    }
+
     /// Converse: `params` are boto3's keyword arguments.
-    fn converse<'py>(&self, py: Python<'py>, params: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
+    fn converse<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         call_sync::<Converse>(self, py, params)
     }
 
@@ -73,6 +90,60 @@ impl NativeClient {
         params: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
         call_sync::<InvokeModel>(self, py, params)
+    }
+
+    /// ConverseStream: returns at once with `{'ResponseMetadata', 'stream'}`.
+    fn converse_stream<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_sync::<ConverseStream>(self, py, params)
+    }
+
+    /// InvokeModelWithResponseStream: returns at once with `{..., 'body'}`.
+    fn invoke_model_with_response_stream<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_sync::<InvokeModelWithResponseStream>(self, py, params)
+    }
+
+    /// Awaitable Converse.
+    fn converse_async<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_async::<Converse>(self, py, params)
+    }
+
+    /// Awaitable InvokeModel.
+    fn invoke_model_async<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_async::<InvokeModel>(self, py, params)
+    }
+
+    /// Awaitable ConverseStream; the stream is an async iterator.
+    fn converse_stream_async<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_async::<ConverseStream>(self, py, params)
+    }
+
+    /// Awaitable InvokeModelWithResponseStream; the body is an async iterator.
+    fn invoke_model_with_response_stream_async<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_async::<InvokeModelWithResponseStream>(self, py, params)
     }
 }
 

@@ -49,9 +49,13 @@ impl ClientOptions {
         {
             match options.get_item(key)? {
                 Some(value) if !value.is_none() => {
-                    let extracted = value.extract::<T>().map_err(Into::into).map_err(|e: PyErr| {
-                        pyo3::exceptions::PyTypeError::new_err(format!("{key}: {e}"))
-                    })?;
+                    let extracted =
+                        value
+                            .extract::<T>()
+                            .map_err(Into::into)
+                            .map_err(|e: PyErr| {
+                                pyo3::exceptions::PyTypeError::new_err(format!("{key}: {e}"))
+                            })?;
                     Ok(Some(extracted))
                 }
                 _ => Ok(None),
@@ -76,6 +80,12 @@ impl ClientOptions {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1)
     }
 
+    /// Longest wait for the next event of a stream: the read timeout, as a
+    /// socket read timeout bounds botocore's wait for the next chunk.
+    pub fn stream_idle(&self) -> Duration {
+        seconds(self.read_timeout, DEFAULT_READ_TIMEOUT)
+    }
+
     fn retry_config(&self) -> RetryConfig {
         // botocore's "legacy" has no SDK equivalent; standard is its successor.
         let base = match self.retry_mode.as_deref() {
@@ -86,17 +96,24 @@ impl ClientOptions {
     }
 
     fn timeout_config(&self) -> TimeoutConfig {
-        let seconds = |value: Option<f64>, default: Duration| {
-            value
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .map(Duration::from_secs_f64)
-                .unwrap_or(default)
-        };
+        let read = seconds(self.read_timeout, DEFAULT_READ_TIMEOUT);
         TimeoutConfig::builder()
             .connect_timeout(seconds(self.connect_timeout, DEFAULT_CONNECT_TIMEOUT))
-            .read_timeout(seconds(self.read_timeout, DEFAULT_READ_TIMEOUT))
+            // Time to the first byte of the answer...
+            .read_timeout(read)
+            // ...and to the whole answer of a non-streaming call (a stream's
+            // events are bounded by `stream_idle` instead).
+            .operation_attempt_timeout(read)
             .build()
     }
+}
+
+/// Seconds from Python as a Duration, `default` when unset or not positive.
+fn seconds(value: Option<f64>, default: Duration) -> Duration {
+    value
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(default)
 }
 
 /// Why a client could not be built, for Python to raise botocore's error.

@@ -12,13 +12,22 @@ mod emulator;
 mod errors;
 mod ops;
 mod runtime;
+mod stream;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    m.add(
+        "build_profile",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    )?;
     client::register(m)?;
     convert::register(m)?;
     emulator::register(m)?;
+    stream::register(m)?;
     Ok(())
 }

@@ -5,10 +5,11 @@
 //! so Ctrl-C raises `KeyboardInterrupt` promptly and drops (cancels) the request.
 
 use std::future::Future;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3_async_runtimes::{generic, TaskLocals};
 use tokio::runtime::Runtime;
 
 /// How often a blocked main thread checks for Ctrl-C.
@@ -22,7 +23,6 @@ struct Owned {
 }
 
 static CURRENT: Mutex<Option<Owned>> = Mutex::new(None);
-static FIRST: OnceLock<&'static Runtime> = OnceLock::new();
 
 fn build() -> &'static Runtime {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -39,16 +39,13 @@ fn build() -> &'static Runtime {
 /// The runtime for this process, built on first use and rebuilt after a fork.
 pub fn get() -> &'static Runtime {
     let pid = std::process::id();
-    let mut current = CURRENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut current = CURRENT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     match &*current {
         Some(owned) if owned.pid == pid => owned.runtime,
         _ => {
             let runtime = build();
-            if FIRST.set(runtime).is_ok() {
-                // asyncio futures are driven by the same runtime (first one only:
-                // pyo3-async-runtimes keeps the runtime it is given for good).
-                let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
-            }
             *current = Some(Owned { pid, runtime });
             runtime
         }
@@ -98,7 +95,11 @@ fn is_main_thread(py: Python<'_>) -> bool {
         let ident = |name: &str| -> Option<u64> {
             let threading = py.import("threading").ok()?;
             let value = if name == "main" {
-                threading.call_method0("main_thread").ok()?.getattr("ident").ok()?
+                threading
+                    .call_method0("main_thread")
+                    .ok()?
+                    .getattr("ident")
+                    .ok()?
             } else {
                 threading.call_method0("get_ident").ok()?
             };
@@ -108,4 +109,85 @@ fn is_main_thread(py: Python<'_>) -> bool {
         cached.set(Some(known));
         known
     })
+}
+
+/// Converts a Rust future into a Python awaitable driven by the shared runtime.
+///
+/// Cancelling the awaitable (e.g. `asyncio.wait_for` timing out) drops the
+/// future, which cancels the request.
+pub fn future_into_py<F, T>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    pyo3_async_runtimes::generic::future_into_py::<AsyncRuntime, F, T>(py, future)
+}
+
+/// pyo3-async-runtimes' view of our runtime. Its own tokio integration keeps
+/// the first runtime it is given forever; spawning through [`get`] instead
+/// keeps asyncio calls working in a forked child.
+struct AsyncRuntime;
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<TaskLocals>;
+}
+
+struct JoinError(tokio::task::JoinError);
+
+impl generic::JoinError for JoinError {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
+    }
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+struct Joined(tokio::task::JoinHandle<()>);
+
+impl Future for Joined {
+    type Output = Result<(), JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map_err(JoinError)
+    }
+}
+
+impl generic::Runtime for AsyncRuntime {
+    type JoinError = JoinError;
+    type JoinHandle = Joined;
+
+    fn spawn<F>(fut: F) -> Joined
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        Joined(get().spawn(fut))
+    }
+
+    fn spawn_blocking<F>(f: F) -> Joined
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        Joined(get().spawn_blocking(f))
+    }
+}
+
+impl generic::ContextExt for AsyncRuntime {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> std::pin::Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|cell| cell.get().cloned())
+            .unwrap_or_default()
+    }
 }

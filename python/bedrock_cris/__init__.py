@@ -4,7 +4,7 @@
 ``bedrock_cris.emulator.Emulator`` serves the same API offline.
 """
 
-from bedrock_cris import config, exceptions
+from bedrock_cris import aio, config, exceptions
 from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
 from bedrock_cris._native import __version__, build_profile
 
@@ -12,6 +12,7 @@ __all__ = [
     "BedrockRuntime",
     "Session",
     "__version__",
+    "aio",
     "build_profile",
     "client",
     "config",

@@ -72,6 +72,16 @@ class BedrockRuntime:
         _keyword_only("invoke_model", args)
         return self._native.invoke_model(kwargs)
 
+    def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Like ``converse``, but ``response["stream"]`` yields the answer's events as they arrive."""
+        _keyword_only("converse_stream", args)
+        return self._native.converse_stream(kwargs)
+
+    def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Like ``invoke_model``; iterating ``response["body"]`` yields ``{'chunk': {'bytes': ...}}``."""
+        _keyword_only("invoke_model_with_response_stream", args)
+        return self._native.invoke_model_with_response_stream(kwargs)
+
     def can_paginate(self, operation_name: str) -> bool:
         return operation_name in _model.PAGINATORS
 
@@ -149,6 +159,32 @@ class Session:
         aws_account_id: str | None = None,
     ) -> BedrockRuntime:
         """Creates a bedrock-runtime client (the only service this package serves)."""
+        return BedrockRuntime(
+            *self._native_client(
+                service_name,
+                region_name=region_name,
+                verify=verify,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                config=config,
+            )
+        )
+
+    def _native_client(
+        self,
+        service_name: str,
+        *,
+        region_name: str | None,
+        verify: bool | str | None,
+        endpoint_url: str | None,
+        aws_access_key_id: str | None,
+        aws_secret_access_key: str | None,
+        aws_session_token: str | None,
+        config: Config | None,
+    ) -> tuple[NativeClient, ClientMeta]:
+        """Resolves boto3's client arguments and builds the native client."""
         if service_name != SERVICE_NAME:
             raise exceptions.UnknownServiceError(
                 service_name=service_name, known_service_names=SERVICE_NAME
@@ -159,7 +195,7 @@ class Session:
             warnings.warn(
                 "bedrock_cris keeps TLS certificate verification on; verify=False is ignored. "
                 "Pass a CA bundle path (verify='/path/ca.pem') or set AWS_CA_BUNDLE instead.",
-                stacklevel=3,
+                stacklevel=4,
             )
         config = config or Config()
         access_key = aws_access_key_id if aws_access_key_id is not None else self._access_key
@@ -180,7 +216,7 @@ class Session:
         native = NativeClient(options)
         region = native.region_name
         endpoint = endpoint_url or _configured_endpoint() or _default_endpoint(region)
-        return BedrockRuntime(native, ClientMeta(region, endpoint, config))
+        return native, ClientMeta(region, endpoint, config)
 
 
 DEFAULT_SESSION: Session | None = None

@@ -307,6 +307,49 @@ def _service_error(
     return from_code(code)(response, operation_name)
 
 
+class _ModeledEventStreamError(EventStreamError):
+    """An exception event of a stream: botocore raises ``EventStreamError``;
+    this also subclasses the modelled class so ``except
+    client.exceptions.ThrottlingException`` catches it mid-stream too."""
+
+    def __reduce__(self) -> Any:
+        return EventStreamError, (self.response, self.operation_name)
+
+
+_STREAM_ERROR_CLASSES: dict[str, type[EventStreamError]] = {}
+
+
+def _stream_error_class(shape_name: str) -> type[EventStreamError]:
+    cls = _STREAM_ERROR_CLASSES.get(shape_name)
+    if cls is None:
+        cls = type(
+            "EventStreamError",
+            (_ModeledEventStreamError, _MODELED[shape_name]),
+            {"__module__": __name__, "__qualname__": "EventStreamError"},
+        )
+        _STREAM_ERROR_CLASSES[shape_name] = cls
+    return cls
+
+
+def _event_stream_error(
+    operation_name: str,
+    exception_type: str,
+    payload: bytes,
+    error_code: str,
+    error_message: str,
+) -> EventStreamError:
+    """Builds what botocore raises for an exception event in a stream (called from Rust)."""
+    members = _model.EVENT_STREAM_ERRORS.get(_model.STREAM_SHAPES.get(operation_name, ""), {})
+    shape_name = members.get(exception_type)
+    if shape_name is None:
+        response = {"Error": {"Code": error_code, "Message": error_message}}
+        return EventStreamError(response, operation_name)
+    body = _json_body(payload)
+    message = body.get("Message", body.get("message", ""))
+    response = {"Error": {"Code": exception_type, "Message": message}}
+    return _stream_error_class(shape_name)(response, operation_name)
+
+
 def _transport_error(kind: str, endpoint_url: str, detail: str) -> Exception:
     """Builds the exception botocore raises for a transport failure (called from Rust)."""
     if kind == "connect":

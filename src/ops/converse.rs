@@ -4,7 +4,7 @@ use aws_sdk_bedrockruntime::operation::converse::{ConverseError, ConverseOutput}
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{result_dict, validated, Operation, Pending};
+use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::client::NativeClient;
 use crate::convert;
@@ -31,9 +31,11 @@ impl Operation for Converse {
         py: Python<'py>,
         output: ConverseOutput,
         record: &CallRecord,
+        _context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record)?;
-        let raw: Option<serde_json::Value> = record.body().and_then(|b| serde_json::from_slice(b).ok());
+        let raw: Option<serde_json::Value> =
+            record.body().and_then(|b| serde_json::from_slice(b).ok());
         convert::converse_output(py, output, raw.as_ref(), &result)?;
         Ok(result.into_any())
     }

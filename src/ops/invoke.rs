@@ -1,14 +1,14 @@
 //! InvokeModel: a model-native request body in, a model-native body out.
 
-use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
 use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
 use aws_smithy_runtime_api::box_error::BoxError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyType};
 
-use super::{result_dict, validated, Operation, Pending};
+use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::client::NativeClient;
 use crate::convert;
@@ -40,6 +40,7 @@ impl Operation for InvokeModel {
         py: Python<'py>,
         mut output: InvokeModelOutput,
         record: &CallRecord,
+        _context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record)?;
         // The payload is taken out first (moved, not cloned); the converter
@@ -60,7 +61,7 @@ impl Operation for InvokeModel {
 /// SDK would default it to application/octet-stream. Removed before signing so
 /// both clients put the same request on the wire.
 #[derive(Debug)]
-struct NoDefaultContentType;
+pub(super) struct NoDefaultContentType;
 
 impl Intercept for NoDefaultContentType {
     fn name(&self) -> &'static str {

@@ -20,6 +20,7 @@ use crate::{errors, runtime};
 
 pub mod converse;
 pub mod invoke;
+pub mod streaming;
 
 pub type SdkResult<O, E> = Result<O, SdkError<E, HttpResponse>>;
 pub type Pending<O, E> = Pin<Box<dyn Future<Output = SdkResult<O, E>> + Send + 'static>>;
@@ -44,7 +45,18 @@ pub trait Operation {
         py: Python<'py>,
         output: Self::Output,
         record: &CallRecord,
+        context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// What `finish` needs to know of the client, copied out so the async door's
+/// future does not borrow the client.
+#[derive(Clone, Copy)]
+pub struct CallContext {
+    /// Total attempts per call (for `MaxAttemptsReached`).
+    pub max_attempts: u32,
+    /// Longest wait for the next event of a stream.
+    pub stream_idle: std::time::Duration,
 }
 
 /// The blocking door: waits with the GIL released (Ctrl-C aware).
@@ -55,36 +67,65 @@ pub fn call_sync<'py, Op: Operation>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let pending = Op::prepare(client, params)?;
     let (result, record) = runtime::wait(py, capture::recorded(Op::KEEP_BODY, pending))?;
-    finish::<Op>(py, result, &record, client.max_attempts())
+    finish::<Op>(py, result, &record, &client.context())
+}
+
+/// The asyncio door: an awaitable of the same result; cancelling it cancels the request.
+pub fn call_async<'py, Op: Operation>(
+    client: &NativeClient,
+    py: Python<'py>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let pending = Op::prepare(client, params)?;
+    let context = client.context();
+    runtime::future_into_py(py, async move {
+        let (result, record) = capture::recorded(Op::KEEP_BODY, pending).await;
+        Python::attach(|py| finish::<Op>(py, result, &record, &context).map(Bound::unbind))
+    })
 }
 
 fn finish<'py, Op: Operation>(
     py: Python<'py>,
     result: SdkResult<Op::Output, Op::Error>,
     record: &CallRecord,
-    max_attempts: u32,
+    context: &CallContext,
 ) -> PyResult<Bound<'py, PyAny>> {
     match result {
-        Ok(output) => Op::finish(py, output, record),
-        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, record, max_attempts)),
+        Ok(output) => Op::finish(py, output, record, context),
+        Err(error) => Err(errors::from_sdk(
+            py,
+            Op::NAME,
+            error,
+            record,
+            context.max_attempts,
+        )),
     }
 }
 
 /// `ResponseMetadata` as botocore builds it for a successful call.
-pub fn response_metadata<'py>(py: Python<'py>, record: &CallRecord) -> PyResult<Bound<'py, PyDict>> {
+pub fn response_metadata<'py>(
+    py: Python<'py>,
+    record: &CallRecord,
+) -> PyResult<Bound<'py, PyDict>> {
     let metadata = PyDict::new(py);
     if let Some(id) = record.request_id() {
         metadata.set_item(pyo3::intern!(py, "RequestId"), id)?;
     }
     metadata.set_item(pyo3::intern!(py, "HTTPStatusCode"), record.status)?;
-    metadata.set_item(pyo3::intern!(py, "HTTPHeaders"), headers_dict(py, &record.headers)?)?;
+    metadata.set_item(
+        pyo3::intern!(py, "HTTPHeaders"),
+        headers_dict(py, &record.headers)?,
+    )?;
     metadata.set_item(pyo3::intern!(py, "RetryAttempts"), record.retries())?;
     Ok(metadata)
 }
 
 /// Response headers as botocore shows them: lower-case names, repeated
 /// headers joined with ", " (urllib3's HTTPHeaderDict), first-seen order.
-pub fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
+pub fn headers_dict<'py>(
+    py: Python<'py>,
+    headers: &[(String, String)],
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (name, value) in headers {
         match dict.get_item(name)? {
@@ -101,7 +142,10 @@ pub fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyRes
 /// The result dict every operation starts from: `{'ResponseMetadata': {...}}`.
 pub fn result_dict<'py>(py: Python<'py>, record: &CallRecord) -> PyResult<Bound<'py, PyDict>> {
     let result = PyDict::new(py);
-    result.set_item(pyo3::intern!(py, "ResponseMetadata"), response_metadata(py, record)?)?;
+    result.set_item(
+        pyo3::intern!(py, "ResponseMetadata"),
+        response_metadata(py, record)?,
+    )?;
     Ok(result)
 }
 

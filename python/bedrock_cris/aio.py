@@ -1,0 +1,102 @@
+"""asyncio twins of the facade, aioboto3-style.
+
+    async with bedrock_cris.aio.client("bedrock-runtime", region_name="ap-south-1") as client:
+        response = await client.converse(modelId=..., messages=[...])
+        stream = await client.converse_stream(modelId=..., messages=[...])
+        async for event in stream["stream"]:
+            ...
+
+Calls run on the same tokio runtime and Rust code as the blocking client; the
+event loop is never blocked, hundreds of concurrent awaits share one client
+with no pool setting, and cancelling a task (e.g. ``asyncio.wait_for``)
+cancels its request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bedrock_cris import _client
+from bedrock_cris._client import ClientMeta, _ClientExceptions, _keyword_only
+from bedrock_cris._native import NativeClient
+from bedrock_cris.config import Config
+
+__all__ = ["AsyncBedrockRuntime", "Session", "client"]
+
+
+class AsyncBedrockRuntime:
+    """A bedrock-runtime client whose operations are coroutines."""
+
+    def __init__(self, native: NativeClient, meta: ClientMeta) -> None:
+        self._native = native
+        self.meta = meta
+        self.exceptions = _ClientExceptions()
+
+    async def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``converse``; same arguments, result and errors as the blocking client."""
+        _keyword_only("converse", args)
+        return await self._native.converse_async(kwargs)
+
+    async def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``invoke_model``; ``body`` is already read and never blocks."""
+        _keyword_only("invoke_model", args)
+        return await self._native.invoke_model_async(kwargs)
+
+    async def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``converse_stream``; ``response["stream"]`` is an async iterator."""
+        _keyword_only("converse_stream", args)
+        return await self._native.converse_stream_async(kwargs)
+
+    async def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``invoke_model_with_response_stream``; ``body`` is an async iterator."""
+        _keyword_only("invoke_model_with_response_stream", args)
+        return await self._native.invoke_model_with_response_stream_async(kwargs)
+
+    async def close(self) -> None:
+        """Accepted for aioboto3 compatibility; connections are released with the client."""
+
+    async def __aenter__(self) -> AsyncBedrockRuntime:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<bedrock_cris.aio.AsyncBedrockRuntime region_name={self.meta.region_name!r}>"
+
+
+class Session(_client.Session):
+    """aioboto3's ``Session``: ``client()`` gives an :class:`AsyncBedrockRuntime`."""
+
+    def client(  # type: ignore[override]
+        self,
+        service_name: str,
+        region_name: str | None = None,
+        api_version: str | None = None,
+        use_ssl: bool | None = True,
+        verify: bool | str | None = None,
+        endpoint_url: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        config: Config | None = None,
+        aws_account_id: str | None = None,
+    ) -> AsyncBedrockRuntime:
+        """Creates an asyncio bedrock-runtime client; use it with ``async with`` or directly."""
+        return AsyncBedrockRuntime(
+            *self._native_client(
+                service_name,
+                region_name=region_name,
+                verify=verify,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                config=config,
+            )
+        )
+
+
+def client(*args: Any, **kwargs: Any) -> AsyncBedrockRuntime:
+    """An asyncio client from a new default :class:`Session`."""
+    return Session().client(*args, **kwargs)

@@ -1,0 +1,98 @@
+//! ConverseStream and InvokeModelWithResponseStream: the call returns as soon
+//! as the answer's headers arrive; events are read by the [`EventStream`].
+
+use aws_sdk_bedrockruntime::operation::converse_stream::{
+    ConverseStreamError, ConverseStreamOutput,
+};
+use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::{
+    InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamOutput,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::invoke::NoDefaultContentType;
+use super::{result_dict, validated, CallContext, Operation, Pending};
+use crate::capture::CallRecord;
+use crate::client::NativeClient;
+use crate::convert;
+use crate::stream::{EventStream, Source};
+
+pub struct ConverseStream;
+
+impl Operation for ConverseStream {
+    const NAME: &'static str = "ConverseStream";
+    const KEEP_BODY: bool = false;
+    type Output = ConverseStreamOutput;
+    type Error = ConverseStreamError;
+
+    fn prepare(
+        client: &NativeClient,
+        params: &Bound<'_, PyDict>,
+    ) -> PyResult<Pending<ConverseStreamOutput, ConverseStreamError>> {
+        let builder = convert::converse_stream_input(params, client.sdk().converse_stream())?;
+        let builder = validated(params.py(), builder)?;
+        Ok(Box::pin(builder.send()))
+    }
+
+    fn finish<'py>(
+        py: Python<'py>,
+        output: ConverseStreamOutput,
+        record: &CallRecord,
+        context: &CallContext,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = result_dict(py, record)?;
+        let receiver = output.stream;
+        let stream = EventStream::start(
+            Source::Converse(receiver),
+            context.stream_idle,
+            Self::NAME,
+            record.url.clone(),
+        );
+        result.set_item(pyo3::intern!(py, "stream"), Py::new(py, stream)?)?;
+        Ok(result.into_any())
+    }
+}
+
+pub struct InvokeModelWithResponseStream;
+
+impl Operation for InvokeModelWithResponseStream {
+    const NAME: &'static str = "InvokeModelWithResponseStream";
+    const KEEP_BODY: bool = false;
+    type Output = InvokeModelWithResponseStreamOutput;
+    type Error = InvokeModelWithResponseStreamError;
+
+    fn prepare(
+        client: &NativeClient,
+        params: &Bound<'_, PyDict>,
+    ) -> PyResult<Pending<InvokeModelWithResponseStreamOutput, InvokeModelWithResponseStreamError>>
+    {
+        let builder = convert::invoke_model_with_response_stream_input(
+            params,
+            client.sdk().invoke_model_with_response_stream(),
+        )?;
+        let builder = validated(params.py(), builder)?;
+        if params.contains(pyo3::intern!(params.py(), "contentType"))? {
+            return Ok(Box::pin(builder.send()));
+        }
+        let customized = builder.customize().interceptor(NoDefaultContentType);
+        Ok(Box::pin(customized.send()))
+    }
+
+    fn finish<'py>(
+        py: Python<'py>,
+        output: InvokeModelWithResponseStreamOutput,
+        record: &CallRecord,
+        context: &CallContext,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = result_dict(py, record)?;
+        let receiver = output.body;
+        let stream = EventStream::start(
+            Source::Response(receiver),
+            context.stream_idle,
+            Self::NAME,
+            record.url.clone(),
+        );
+        result.set_item(pyo3::intern!(py, "body"), Py::new(py, stream)?)?;
+        Ok(result.into_any())
+    }
+}

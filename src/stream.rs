@@ -1,0 +1,337 @@
+//! Event streams (ConverseStream, InvokeModelWithResponseStream) as Python
+//! iterators and async iterators.
+//!
+//! A pump task on the shared runtime reads events from the SDK's receiver into
+//! a bounded channel, applying the idle timeout. Python pulls from the channel:
+//! each wait takes every event already there in one batch (one GIL release for
+//! many events), and events become dicts only when Python asks for them.
+//! `__next__` and `__anext__` are two doors onto the same batch logic. Closing
+//! the stream, or dropping it, aborts the pump, which drops the SDK receiver
+//! and with it the connection.
+
+use std::collections::VecDeque;
+use std::error::Error as StdError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
+use aws_sdk_bedrockruntime::types::error::{ConverseStreamOutputError, ResponseStreamError};
+use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, ResponseStream};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::event_stream::RawMessage;
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::{convert, errors, runtime};
+
+/// Events buffered between the network and Python; the pump waits when full.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// The SDK receiver behind a stream.
+pub enum Source {
+    Converse(EventReceiver<ConverseStreamOutput, ConverseStreamOutputError>),
+    Response(EventReceiver<ResponseStream, ResponseStreamError>),
+}
+
+/// One event, still as the SDK's type.
+enum Event {
+    Converse(ConverseStreamOutput),
+    Response(ResponseStream),
+}
+
+/// Why a stream ended early.
+enum Failure {
+    /// An exception event (or error message) from the service.
+    Service {
+        exception_type: String,
+        error_code: String,
+        error_message: String,
+        payload: Vec<u8>,
+    },
+    /// No event within the idle timeout.
+    Timeout,
+    /// The connection dropped, or a frame was corrupt.
+    Transport(String),
+}
+
+type Item = Result<Event, Failure>;
+
+impl Source {
+    async fn recv(&mut self) -> Result<Option<Event>, Failure> {
+        match self {
+            Source::Converse(r) => r
+                .recv()
+                .await
+                .map(|e| e.map(Event::Converse))
+                .map_err(failure),
+            Source::Response(r) => r
+                .recv()
+                .await
+                .map(|e| e.map(Event::Response))
+                .map_err(failure),
+        }
+    }
+}
+
+fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) -> Failure {
+    if let SdkError::ServiceError(service) = &error {
+        if let RawMessage::Decoded(message) = service.raw() {
+            let header = |name: &str| {
+                message
+                    .headers()
+                    .iter()
+                    .find(|h| h.name().as_str() == name)
+                    .and_then(|h| h.value().as_string().ok())
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default()
+            };
+            return Failure::Service {
+                exception_type: header(":exception-type"),
+                error_code: header(":error-code"),
+                error_message: header(":error-message"),
+                payload: message.payload().to_vec(),
+            };
+        }
+    }
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    Failure::Transport(text)
+}
+
+/// Reads events until the stream ends, fails, idles out or nobody listens.
+async fn pump(mut source: Source, idle: Duration, tx: mpsc::Sender<Item>) {
+    loop {
+        let item = tokio::select! {
+            // Stop reading as soon as the Python side is gone.
+            _ = tx.closed() => return,
+            received = tokio::time::timeout(idle, source.recv()) => match received {
+                Ok(Ok(Some(event))) => Ok(event),
+                Ok(Ok(None)) => return,
+                Ok(Err(failure)) => Err(failure),
+                Err(_) => Err(Failure::Timeout),
+            },
+        };
+        let last = item.is_err();
+        if tx.send(item).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// What Python sees: an iterator and async iterator of event dicts.
+#[pyclass(frozen, module = "bedrock_cris._native")]
+pub struct EventStream {
+    state: Arc<State>,
+    operation: &'static str,
+    endpoint_url: String,
+}
+
+struct State {
+    receiver: tokio::sync::Mutex<mpsc::Receiver<Item>>,
+    ready: Mutex<VecDeque<Item>>,
+    pump: Mutex<Option<JoinHandle<()>>>,
+    closed: AtomicBool,
+}
+
+impl State {
+    fn pop(&self) -> Option<Item> {
+        self.ready
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Waits for the next batch; false when the stream has ended.
+    async fn fill(&self) -> bool {
+        let mut receiver = self.receiver.lock().await;
+        let Some(first) = receiver.recv().await else {
+            return false;
+        };
+        let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        ready.push_back(first);
+        while let Ok(more) = receiver.try_recv() {
+            ready.push_back(more);
+        }
+        true
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Some(pump) = self.pump.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            pump.abort();
+        }
+        self.ready.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        if let Ok(mut receiver) = self.receiver.try_lock() {
+            receiver.close();
+        }
+    }
+}
+
+impl EventStream {
+    /// Starts pumping `source` on the shared runtime.
+    pub fn start(
+        source: Source,
+        idle: Duration,
+        operation: &'static str,
+        endpoint_url: String,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let handle = runtime::get().spawn(pump(source, idle, tx));
+        EventStream {
+            state: Arc::new(State {
+                receiver: tokio::sync::Mutex::new(rx),
+                ready: Mutex::new(VecDeque::new()),
+                pump: Mutex::new(Some(handle)),
+                closed: AtomicBool::new(false),
+            }),
+            operation,
+            endpoint_url,
+        }
+    }
+
+    /// The next event as a dict, None at the end, or the exception to raise.
+    fn deliver<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyDict>> {
+        match item {
+            Ok(Event::Converse(event)) => convert::converse_stream_event(py, event),
+            Ok(Event::Response(event)) => {
+                convert::invoke_model_with_response_stream_event(py, event)
+            }
+            Err(failure) => {
+                // A stream ends with its first failure.
+                self.state.close();
+                Err(self.raise(py, failure))
+            }
+        }
+    }
+
+    fn raise(&self, py: Python<'_>, failure: Failure) -> PyErr {
+        let build = || -> PyResult<PyErr> {
+            let module = errors::exceptions(py)?;
+            let exc = match failure {
+                Failure::Service {
+                    exception_type,
+                    error_code,
+                    error_message,
+                    payload,
+                } => module.getattr("_event_stream_error")?.call1((
+                    self.operation,
+                    exception_type,
+                    PyBytes::new(py, &payload),
+                    error_code,
+                    error_message,
+                ))?,
+                Failure::Timeout => module.getattr("_transport_error")?.call1((
+                    "read_timeout",
+                    &self.endpoint_url,
+                    "",
+                ))?,
+                Failure::Transport(text) => module.getattr("_transport_error")?.call1((
+                    "stream",
+                    &self.endpoint_url,
+                    text,
+                ))?,
+            };
+            Ok(PyErr::from_value(exc))
+        };
+        build().unwrap_or_else(|e| e)
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.state.close();
+    }
+}
+
+#[pymethods]
+impl EventStream {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        loop {
+            if self.state.is_closed() {
+                return Err(PyStopIteration::new_err(()));
+            }
+            if let Some(item) = self.state.pop() {
+                return self.deliver(py, item);
+            }
+            let state = self.state.clone();
+            if !runtime::wait(py, async move { state.fill().await })? {
+                return Err(PyStopIteration::new_err(()));
+            }
+        }
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.unbind();
+        runtime::future_into_py(py, async move {
+            loop {
+                let state = Python::attach(|py| {
+                    let stream = this.get();
+                    if stream.state.is_closed() {
+                        return Err(PyStopAsyncIteration::new_err(()));
+                    }
+                    match stream.state.pop() {
+                        Some(item) => Ok(Err(stream.deliver(py, item).map(Bound::unbind))),
+                        None => Ok::<_, PyErr>(Ok(stream.state.clone())),
+                    }
+                })?;
+                match state {
+                    Err(delivered) => return delivered,
+                    Ok(state) => {
+                        if !state.fill().await {
+                            return Err(PyStopAsyncIteration::new_err(()));
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Stops reading and releases the connection; iteration then ends.
+    fn close(&self) {
+        self.state.close();
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        _exc_type: Option<Bound<'_, PyAny>>,
+        _exc: Option<Bound<'_, PyAny>>,
+        _tb: Option<Bound<'_, PyAny>>,
+    ) {
+        self.close();
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<bedrock_cris.EventStream for {}>", self.operation)
+    }
+}
+
+/// Adds the stream class to the native module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<EventStream>()
+}
