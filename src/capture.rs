@@ -81,7 +81,9 @@ pub async fn recorded<F: std::future::Future>(
 }
 
 fn lock(record: &SharedRecord) -> std::sync::MutexGuard<'_, CallRecord> {
-    record.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    record
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn with_current(f: impl FnOnce(&mut CallRecord)) {

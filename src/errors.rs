@@ -112,7 +112,10 @@ fn service_error(
 ) -> PyResult<PyErr> {
     let headers = PyList::empty(py);
     for (name, value) in raw.headers().iter() {
-        headers.append(PyTuple::new(py, [name.to_ascii_lowercase(), value.to_owned()])?)?;
+        headers.append(PyTuple::new(
+            py,
+            [name.to_ascii_lowercase(), value.to_owned()],
+        )?)?;
     }
     let body = PyBytes::new(py, raw.body().bytes().unwrap_or_default());
     let exc = exceptions(py)?.getattr("_service_error")?.call1((
