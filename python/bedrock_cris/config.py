@@ -61,6 +61,36 @@ class Config:
     client has no pool cap).
     """
 
+    region_name: str | None
+    signature_version: str | None
+    user_agent: str | None
+    user_agent_extra: str | None
+    user_agent_appid: str | None
+    connect_timeout: float | None
+    read_timeout: float | None
+    parameter_validation: bool
+    max_pool_connections: int | None
+    proxies: dict[str, str] | None
+    proxies_config: dict[str, Any] | None
+    s3: dict[str, Any] | None
+    retries: dict[str, Any] | None
+    client_cert: str | tuple[str, str] | None
+    inject_host_prefix: bool
+    endpoint_discovery_enabled: bool | None
+    use_dualstack_endpoint: bool | None
+    use_fips_endpoint: bool | None
+    ignore_configured_endpoint_urls: bool | None
+    defaults_mode: str | None
+    tcp_keepalive: bool | None
+    request_min_compression_size_bytes: int | None
+    disable_request_compression: bool | None
+    client_context_params: dict[str, Any] | None
+    sigv4a_signing_region_set: str | None
+    request_checksum_calculation: str | None
+    response_checksum_validation: str | None
+    account_id_endpoint_mode: str | None
+    auth_scheme_preference: str | None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = list(_OPTIONS)
         if len(args) > len(names):
