@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODEL_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.service-2.json.gz")
 PAGINATORS_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.paginators-1.json")
-BOTOCORE_VERSION = "1.43.11"
+BOTOCORE_VERSION = "1.43.127"
 SDK_CRATE = "aws-sdk-bedrockruntime"
 OUT_RS = os.path.join(ROOT, "src", "convert", "generated.rs")
 OUT_PY = os.path.join(ROOT, "python", "bedrock_cris", "_model.py")
@@ -72,18 +72,11 @@ MEMBER_OVERRIDES = {
 }
 # (shape, SDK field/variant): SDK members newer than the botocore model. Never set on input; on
 # output a union variant of this kind is reported like botocore reports an unknown member.
-SDK_EXTRA = {
-    ("ContentBlock", "ToolAddition"): "newer SDK model; botocore 1.43.11 does not know it",
-    ("ContentBlock", "ToolRemoval"): "newer SDK model; botocore 1.43.11 does not know it",
-    ("InvokeModelRequest", "request_metadata"): "newer SDK model; not in botocore 1.43.11",
-    (
-        "InvokeModelWithResponseStreamRequest",
-        "request_metadata",
-    ): "newer SDK model; not in botocore",
-    ("OutputConfig", "effort"): "newer SDK model; not in botocore 1.43.11",
-}
-# SDK operations botocore 1.43.11 does not have (ignored, listed for the record).
-SDK_ONLY_OPERATIONS = {"InvokeGuardrailChecks"}
+# Empty: botocore 1.43.127 matches the SDK. Stale entries make generation fail.
+SDK_EXTRA = {}
+# SDK operations the botocore model does not have (ignored, listed for the record). Empty: an SDK
+# operation missing from the model, or a listed one present in it, makes generation fail.
+SDK_ONLY_OPERATIONS = set()
 
 
 def fail(msg):
@@ -1090,12 +1083,35 @@ def emit_py(model, paginators):
     return "\n".join(L) + "\n"
 
 
+def check_operations(data, root):
+    """Every SDK operation must be in the model, unless listed in SDK_ONLY_OPERATIONS (and a listed
+    one must still be missing from the model). Model operations without an SDK counterpart fail
+    later, in Model._bind (no SDK input/output struct)."""
+    op_dir = os.path.join(root, "src", "operation")
+    sdk_ops = {d for d in os.listdir(op_dir) if os.path.isdir(os.path.join(op_dir, d))}
+    model_ops = {snake(op) for op in data["operations"]}
+    problems = [
+        f"SDK operation {d} is not in the model"
+        for d in sorted(sdk_ops - model_ops)
+        if rust_name(d) not in SDK_ONLY_OPERATIONS
+    ]
+    problems += [
+        f"SDK_ONLY_OPERATIONS entry {op} is no longer needed (in the model, or not in the SDK)"
+        for op in sorted(SDK_ONLY_OPERATIONS)
+        if snake(op) in model_ops or snake(op) not in sdk_ops
+    ]
+    if problems:
+        fail("model and SDK operations diverge:\n  " + "\n  ".join(problems))
+
+
 def main():
     check = "--check" in sys.argv[1:]
     with gzip.open(MODEL_PATH) as f:
         data = json.load(f)
     version = locked_sdk_version()
-    sdk = parse_sdk(sdk_dir(version))
+    root = sdk_dir(version)
+    sdk = parse_sdk(root)
+    check_operations(data, root)
     model = Model(data, sdk)
     stale = [k for k in SDK_EXTRA if k[1] not in model.sdk_extra.get(k[0], [])]
     if stale:
