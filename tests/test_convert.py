@@ -23,7 +23,7 @@ import botocore.session
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
-BOTOCORE_VERSION = "1.43.11"
+BOTOCORE_VERSION = "1.43.127"
 PREFIX = "Parameter validation failed:\n"
 
 
@@ -435,6 +435,43 @@ BATTERY = [
         },
     ),
     ("CountTokens", {"modelId": "m", "input": {"converse": {"messages": [{}]}, "invokeModel": {}}}),
+    ("InvokeGuardrailChecks", {}),
+    ("InvokeGuardrailChecks", {"messages": [], "checks": {}, "bogus": 1}),
+    (
+        "InvokeGuardrailChecks",
+        {
+            "messages": [
+                {"role": 1, "content": [{}, {"text": ""}, {"text": "a", "x": 1}]},
+                {"content": []},
+                "m",
+            ],
+            "checks": {
+                "contentFilter": {"categories": [{"category": 1}, {}]},
+                "promptAttack": {"categories": []},
+                "sensitiveInformation": {"entities": [{"type": None}], "x": 2},
+            },
+        },
+    ),
+    ("InvokeGuardrailChecks", {"messages": ({"role": "user", "content": "t"},), "checks": []}),
+    ("InvokeModel", {"modelId": "m", "requestMetadata": 1}),
+    ("InvokeModelWithResponseStream", {"modelId": "m", "requestMetadata": b"{}"}),
+    (
+        "Converse",
+        {
+            "modelId": "m",
+            "messages": [
+                {
+                    "role": "system",
+                    "content": [
+                        {"toolAddition": {"tool": {"name": "", "type": 1, "serverName": ""}}},
+                        {"toolRemoval": {}},
+                        {"toolAddition": {"tool": {}}, "toolRemoval": {"tool": {}}},
+                    ],
+                }
+            ],
+            "outputConfig": {"effort": 3},
+        },
+    ),
     ("CountTokens", {"modelId": "m", "input": {}}),
     ("GetAsyncInvoke", {"invocationArn": ""}),
     (
@@ -478,6 +515,22 @@ VALID = [
         {"modelId": "m", "messages": [MSG], "inferenceConfig": {"temperature": decimal.Decimal(1)}},
     ),
     ("InvokeModel", {"modelId": "m", "body": io.BytesIO(b"{}")}),
+    ("InvokeModel", {"modelId": "m", "requestMetadata": ""}),  # min 0
+    ("Converse", {"modelId": "m", "messages": [MSG], "outputConfig": {"effort": ""}}),
+    (
+        "InvokeGuardrailChecks",
+        {
+            "messages": [{"role": "system", "content": [{"text": "t"}]}],
+            "checks": {},  # no member required; max list lengths are not validated by botocore
+        },
+    ),
+    (
+        "InvokeGuardrailChecks",
+        {
+            "messages": [MSG],
+            "checks": {"contentFilter": {"categories": [{"category": "HATE"}] * 6}},
+        },
+    ),
 ]
 
 
@@ -508,6 +561,7 @@ OPS = [
     "ApplyGuardrail",
     "CountTokens",
     "GetAsyncInvoke",
+    "InvokeGuardrailChecks",
     "ListAsyncInvokes",
     "StartAsyncInvoke",
 ]
@@ -584,7 +638,8 @@ def test_model_table_matches_botocore(service):
     model = importlib.util.module_from_spec(s)
     s.loader.exec_module(model)
     assert model.OPERATIONS == {xform_name(op): op for op in service.operation_names}
-    assert len(model.OPERATIONS) == 10
+    assert len(model.OPERATIONS) == 11
+    assert model.OPERATIONS["invoke_guardrail_checks"] == "InvokeGuardrailChecks"
     errors = set()
     for op in service.operation_names:
         om = service.operation_model(op)
@@ -657,3 +712,30 @@ def test_response_headers_come_first():
     value = {"body": b"{}", "contentType": "application/json", "serviceTier": "default"}
     got = native._roundtrip("InvokeModelResponse", value)
     assert list(got) == ["contentType", "serviceTier", "body"]
+
+
+def test_guardrail_checks_response_keeps_raw_scores():
+    resp = {
+        "results": {
+            "contentFilter": {"results": [{"category": "HATE", "severityScore": 1}]},
+            "promptAttack": {"results": [{"category": "JAILBREAK", "severityScore": 0.3}]},
+            "sensitiveInformation": {
+                "results": [
+                    {
+                        "type": "EMAIL",
+                        "confidenceScore": 0.99,
+                        "beginOffset": 0,
+                        "endOffset": 5,
+                        "messageIndex": 1,
+                        "contentIndex": 0,
+                    }
+                ],
+                "truncated": False,
+            },
+        },
+        "usage": {"contentFilter": {"textUnits": 1}, "sensitiveInformation": {"textUnits": 2}},
+    }
+    got = native._roundtrip("InvokeGuardrailChecksResponse", resp, json.dumps(resp))
+    assert got == resp
+    assert repr(got["results"]["contentFilter"]["results"][0]["severityScore"]) == "1"
+    assert "promptAttack" not in got["usage"]
