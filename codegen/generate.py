@@ -642,17 +642,17 @@ class Emitter:
         rest = [f for f in fields if s["members"][f[0]].get("location") != "header"]
         return hdr + rest
 
-    def struct_out_body(self, n, into, skip_payload_var, getters=False):
+    def struct_out_body(self, n, into, skip_payload_var, getters=False, keep=()):
+        """Emit the members of `n` into `into`; fields named in `keep` are bound, not emitted."""
         s = self.m.shapes[n]
         fields = self.m.fields[n]
         path = self.m.rust_path(n).replace("crate::", "sdk::")
+        bound = [f for _m, f, _o in fields] + list(keep)
         if getters:
             for _m, f, _o in fields:
                 self.w("    let {} = v.get_{}().clone();".format(f, f.replace("r#", "")))
-        elif fields:
-            self.w(
-                "    let {} {{ {}, .. }} = v;".format(path, ", ".join(f for _m, f, _o in fields))
-            )
+        elif bound:
+            self.w("    let {} {{ {}, .. }} = v;".format(path, ", ".join(bound)))
         else:
             self.w("    let _ = v;")
         payload = s.get("payload")
@@ -786,20 +786,38 @@ class Emitter:
             doc += "\n/// The event stream member(s) {} are left to the caller.".format(
                 ", ".join(f"`{x}`" for x in streamed)
             )
+        stream = self.output_stream(resp)
+        ret = stream[2] if stream else "()"
+        if stream:
+            doc += "\n/// Returns the event stream member, moved out of the output."
         self.w(doc)
         self.w(
             f"pub fn {sop}_output<'py>(py: Python<'py>, out: {out_t}, raw: Option<&Value>, into: &Bound<'py, PyDict>) "
-            f"-> PyResult<()> {{\n    fill_{fn(resp)}(py, out, raw, into, true)\n}}"
+            f"-> PyResult<{ret}> {{\n    fill_{fn(resp)}(py, out, raw, into, true)\n}}"
         )
+
+    def output_stream(self, n):
+        """(member, SDK field, receiver type) of a response's event stream, or None."""
+        for mname, m in self.m.shapes[n]["members"].items():
+            if self.m.kind(m["shape"]) == "eventstream":
+                union = rust_name(m["shape"])
+                receiver = (
+                    "sdk::primitives::event_stream::EventReceiver<"
+                    f"sdk::types::{union}, sdk::types::error::{union}Error>"
+                )
+                return mname, snake(mname), receiver
+        return None
 
     def response_fill(self, n):
         T = self.m.rust_path(n).replace("crate::", "sdk::")
+        stream = self.output_stream(n)
+        ret = stream[2] if stream else "()"
         self.w(
             f"fn fill_{fn(n)}<'py>(py: Python<'py>, v: {T}, raw: Option<&Value>, d: &Bound<'py, PyDict>, "
-            "skip_payload: bool) -> PyResult<()> {"
+            f"skip_payload: bool) -> PyResult<{ret}> {{"
         )
-        self.struct_out_body(n, "d", "skip_payload")
-        self.w("    Ok(())")
+        self.struct_out_body(n, "d", "skip_payload", keep=[stream[1]] if stream else ())
+        self.w(f"    Ok({stream[1] if stream else '()'})")
         self.w("}")
 
     def emit(self):
@@ -1027,6 +1045,16 @@ def emit_py(model, paginators):
             k = m.kind(resp["members"][pl]["shape"])
             if k in ("blob", "eventstream"):
                 L.append(f"    {op!r}: ({pl!r}, {k!r}),")
+    L.append("}")
+    L.append("")
+    L.append("# OperationName -> the event-stream shape its answer streams (exception events are")
+    L.append("# looked up in EVENT_STREAM_ERRORS under it).")
+    L.append("STREAM_SHAPES = {")
+    for op, od in m.ops.items():
+        resp = m.shapes[od["output"]["shape"]]
+        for mem, md in resp["members"].items():
+            if m.kind(md["shape"]) == "eventstream":
+                L.append(f"    {op!r}: {md['shape']!r},")
     L.append("}")
     L.append("")
     L.append("# OperationName -> input event-stream member (bidirectional streams).")

@@ -37,9 +37,10 @@ pub enum Source {
     Response(EventReceiver<ResponseStream, ResponseStreamError>),
 }
 
-/// One event, still as the SDK's type.
+/// One event, still as the SDK's type (boxed: Converse events are large and
+/// most of a stream's events are small deltas).
 enum Event {
-    Converse(ConverseStreamOutput),
+    Converse(Box<ConverseStreamOutput>),
     Response(ResponseStream),
 }
 
@@ -66,7 +67,7 @@ impl Source {
             Source::Converse(r) => r
                 .recv()
                 .await
-                .map(|e| e.map(Event::Converse))
+                .map(|e| e.map(|e| Event::Converse(Box::new(e))))
                 .map_err(failure),
             Source::Response(r) => r
                 .recv()
@@ -205,7 +206,7 @@ impl EventStream {
     /// The next event as a dict, None at the end, or the exception to raise.
     fn deliver<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyDict>> {
         match item {
-            Ok(Event::Converse(event)) => convert::converse_stream_event(py, event),
+            Ok(Event::Converse(event)) => convert::converse_stream_event(py, *event),
             Ok(Event::Response(event)) => {
                 convert::invoke_model_with_response_stream_event(py, event)
             }

@@ -92,6 +92,14 @@ STREAMING_OUTPUT = {
     'InvokeModelWithResponseStream': ('body', 'eventstream'),
 }
 
+# OperationName -> the event-stream shape its answer streams (exception events are
+# looked up in EVENT_STREAM_ERRORS under it).
+STREAM_SHAPES = {
+    'ConverseStream': 'ConverseStreamOutput',
+    'InvokeModelWithBidirectionalStream': 'InvokeModelWithBidirectionalStreamOutput',
+    'InvokeModelWithResponseStream': 'ResponseStream',
+}
+
 # OperationName -> input event-stream member (bidirectional streams).
 STREAMING_INPUT = {
     'InvokeModelWithBidirectionalStream': 'body',

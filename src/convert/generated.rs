@@ -300,12 +300,18 @@ fn converse_stream_into(
 }
 /// Append the `ConverseStream` output members to `into` in botocore's order (headers, then body).
 /// The event stream member(s) `stream` are left to the caller.
+/// Returns the event stream member, moved out of the output.
 pub fn converse_stream_output<'py>(
     py: Python<'py>,
     out: sdk::operation::converse_stream::ConverseStreamOutput,
     raw: Option<&Value>,
     into: &Bound<'py, PyDict>,
-) -> PyResult<()> {
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::ConverseStreamOutput,
+        sdk::types::error::ConverseStreamOutputError,
+    >,
+> {
     fill_converse_stream_response(py, out, raw, into, true)
 }
 
@@ -564,12 +570,18 @@ fn invoke_model_with_bidirectional_stream_into(v: &Bound<'_, PyAny>, p: &Path<'_
 }
 /// Append the `InvokeModelWithBidirectionalStream` output members to `into` in botocore's order (headers, then body).
 /// The event stream member(s) `body` are left to the caller.
+/// Returns the event stream member, moved out of the output.
 pub fn invoke_model_with_bidirectional_stream_output<'py>(
     py: Python<'py>,
     out: sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput,
     raw: Option<&Value>,
     into: &Bound<'py, PyDict>,
-) -> PyResult<()> {
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::InvokeModelWithBidirectionalStreamOutput,
+        sdk::types::error::InvokeModelWithBidirectionalStreamOutputError,
+    >,
+> {
     fill_invoke_model_with_bidirectional_stream_response(py, out, raw, into, true)
 }
 
@@ -638,12 +650,18 @@ fn invoke_model_with_response_stream_into(v: &Bound<'_, PyAny>, p: &Path<'_>, e:
 }
 /// Append the `InvokeModelWithResponseStream` output members to `into` in botocore's order (headers, then body).
 /// The event stream member(s) `body` are left to the caller.
+/// Returns the event stream member, moved out of the output.
 pub fn invoke_model_with_response_stream_output<'py>(
     py: Python<'py>,
     out: sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
     raw: Option<&Value>,
     into: &Bound<'py, PyDict>,
-) -> PyResult<()> {
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::ResponseStream,
+        sdk::types::error::ResponseStreamError,
+    >,
+> {
     fill_invoke_model_with_response_stream_response(py, out, raw, into, true)
 }
 
@@ -4246,9 +4264,14 @@ fn fill_converse_stream_response<'py>(
     raw: Option<&Value>,
     d: &Bound<'py, PyDict>,
     skip_payload: bool,
-) -> PyResult<()> {
-    let _ = v;
-    Ok(())
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::ConverseStreamOutput,
+        sdk::types::error::ConverseStreamOutputError,
+    >,
+> {
+    let sdk::operation::converse_stream::ConverseStreamOutput { stream, .. } = v;
+    Ok(stream)
 }
 pub(crate) fn i_converse_stream_response(
     v: &Bound<'_, PyAny>,
@@ -12780,9 +12803,14 @@ fn fill_invoke_model_with_bidirectional_stream_response<'py>(
     raw: Option<&Value>,
     d: &Bound<'py, PyDict>,
     skip_payload: bool,
-) -> PyResult<()> {
-    let _ = v;
-    Ok(())
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::InvokeModelWithBidirectionalStreamOutput,
+        sdk::types::error::InvokeModelWithBidirectionalStreamOutputError,
+    >,
+> {
+    let sdk::operation::invoke_model_with_bidirectional_stream::InvokeModelWithBidirectionalStreamOutput { body, .. } = v;
+    Ok(body)
 }
 pub(crate) fn i_invoke_model_with_bidirectional_stream_response(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_bidirectional_stream::builders::InvokeModelWithBidirectionalStreamOutputBuilder>>{
     let Some(d) = as_dict(v, p, e)? else {
@@ -12933,11 +12961,17 @@ fn fill_invoke_model_with_response_stream_response<'py>(
     raw: Option<&Value>,
     d: &Bound<'py, PyDict>,
     skip_payload: bool,
-) -> PyResult<()> {
+) -> PyResult<
+    sdk::primitives::event_stream::EventReceiver<
+        sdk::types::ResponseStream,
+        sdk::types::error::ResponseStreamError,
+    >,
+> {
     let sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput {
         content_type,
         performance_config_latency,
         service_tier,
+        body,
         ..
     } = v;
     {
@@ -12956,7 +12990,7 @@ fn fill_invoke_model_with_response_stream_response<'py>(
             o_service_tier_type(py, x, None)?,
         )?;
     }
-    Ok(())
+    Ok(body)
 }
 pub(crate) fn i_invoke_model_with_response_stream_response(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Option<sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamOutputBuilder>>{
     let Some(d) = as_dict(v, p, e)? else {

@@ -41,7 +41,7 @@ impl Operation for ConverseStream {
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record)?;
-        let receiver = output.stream;
+        let receiver = convert::converse_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Converse(receiver),
             context.stream_idle,
@@ -85,7 +85,8 @@ impl Operation for InvokeModelWithResponseStream {
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record)?;
-        let receiver = output.body;
+        let receiver =
+            convert::invoke_model_with_response_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Response(receiver),
             context.stream_idle,
