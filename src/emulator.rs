@@ -172,8 +172,9 @@ impl EmulatorServer {
         Ok(())
     }
 
-    /// Breaks streams of `model_id` after `after_events` events: `mode` is "exception" (send
-    /// the error `code` as an exception event), "cut" (drop the connection) or "stall".
+    /// Breaks streams of `model_id` (ConverseStream, InvokeModelWithResponseStream,
+    /// InvokeModelWithBidirectionalStream) after `after_events` events: `mode` is "exception"
+    /// (send the error `code` as an exception event), "cut" (drop the connection) or "stall".
     #[pyo3(signature = (model_id, after_events, mode = "exception", code = None, message = None, times = None))]
     fn fail_stream(
         &self,

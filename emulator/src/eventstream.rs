@@ -59,7 +59,7 @@ pub fn exception_frame(error: &ApiError) -> Bytes {
 }
 
 /// How long a faulted stream waits, after its last frame, before cutting or stalling.
-const SETTLE: Duration = Duration::from_millis(20);
+pub(crate) const SETTLE: Duration = Duration::from_millis(20);
 
 /// What happens once the frames run out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,8 @@ pub enum ResponseBody {
         /// Whether the pause that lets hyper flush the last frames before a cut or stall ran.
         settled: bool,
     },
+    /// A bidirectional stream: answers produced as the request body arrives.
+    Duplex(Box<crate::duplex::DuplexBody>),
 }
 
 impl ResponseBody {
@@ -124,6 +126,7 @@ impl Body for ResponseBody {
     ) -> Poll<Option<Result<Frame<Bytes>, StreamCut>>> {
         match self.get_mut() {
             ResponseBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            ResponseBody::Duplex(body) => Pin::new(body.as_mut()).poll_frame(cx),
             ResponseBody::Events {
                 frames,
                 delay,
@@ -172,7 +175,7 @@ impl Body for ResponseBody {
         match self {
             ResponseBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             ResponseBody::Full(None) => SizeHint::with_exact(0),
-            ResponseBody::Events { .. } => SizeHint::default(),
+            ResponseBody::Events { .. } | ResponseBody::Duplex(_) => SizeHint::default(),
         }
     }
 }

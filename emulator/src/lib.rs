@@ -16,12 +16,35 @@
 //! then any others by name; anything else rendered from request objects has its keys sorted.
 //! Answers are cheap to produce, and sent without artificial delay unless asked for.
 //!
+//! InvokeModelWithBidirectionalStream (`POST /model/{id}/invoke-with-bidirectional-stream`)
+//! is served to Nova Sonic model ids (`amazon.nova-sonic-v1:0`, `amazon.nova-2-sonic-v1:0`,
+//! cross-Region prefixes allowed; other models get a ValidationException) over HTTP/1.1 (a
+//! chunked request body read while the chunked answer is written: what the AWS SDK for Rust's
+//! default client sends to an `http://` endpoint) and over h2c (HTTP/2 prior knowledge):
+//! - the answer is `200` with `application/vnd.amazon.eventstream` at once, before any input;
+//! - input messages may come in SigV4 envelopes (headers `:chunk-signature`, `:date`; payload:
+//!   the encoded input message; signatures are not checked) or bare; an envelope with an empty
+//!   payload, or the end of the request body, ends the input;
+//! - each input `chunk` event (`{"bytes": "<base64>"}`) is answered before the next is read,
+//!   by `chunk` events whose bytes are JSON: `{"index": i, "echo": <the chunk's JSON, keys
+//!   sorted>}`, and for a chunk `{"text": "..."}` also the model's answer as
+//!   `{"index": i, "delta": "..."}` events then
+//!   `{"index": i, "stopReason": "end_turn", "usage": {"inputTokens", "outputTokens"}}`;
+//! - at the end of the input: `{"end": {"inputChunks": n, "outputChunks": m}}`, then the
+//!   response ends;
+//! - bytes that are not JSON, unknown event types and malformed or oversized input
+//!   (`max_body_bytes` in total) are answered by a `validationException` event that ends it;
+//! - the request is recorded when its input ends, its body being the event stream received;
+//! - error faults answer the HTTP error instead; stream faults, the event delay and the
+//!   delta-count knobs apply to the answer events as to other streams.
+//!
 //! Conventions that need no setup:
 //! - model id `emulator.error.<Code>` always answers that error (`emulator.error.ThrottlingException`);
 //! - model id `emulator.deltas.<N>.<model id>` answers as `<model id>` with text long enough to
 //!   stream in exactly `N` text deltas (and the same text from the non-streaming operations).
 
 mod canonical;
+mod duplex;
 mod errors;
 mod eventstream;
 mod faults;

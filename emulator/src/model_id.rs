@@ -18,6 +18,9 @@ pub enum Family {
     TitanEmbed { v2: bool },
     /// Other chat models (Llama, Mistral, Cohere Command, ...): Converse only.
     OtherText,
+    /// Amazon Nova Sonic (speech to speech): InvokeModelWithBidirectionalStream only, where
+    /// the emulator answers with its echo model.
+    Sonic,
 }
 
 impl Family {
@@ -118,6 +121,9 @@ fn family_of(base: &str) -> Option<Family> {
     }
     Some(match provider {
         "anthropic" if name.starts_with("claude") => Family::Anthropic,
+        "amazon" if name.starts_with("nova-sonic") || name.starts_with("nova-2-sonic") => {
+            Family::Sonic
+        }
         "amazon" if name.starts_with("nova-") => {
             // Nova Canvas/Reel/Sonic are not text-in/text-out models.
             if ["nova-canvas", "nova-reel", "nova-sonic"]
@@ -166,6 +172,8 @@ mod tests {
             Family::Anthropic
         );
         assert_eq!(family("us.amazon.nova-lite-v1:0"), Family::Nova);
+        assert_eq!(family("amazon.nova-sonic-v1:0"), Family::Sonic);
+        assert_eq!(family("us.amazon.nova-2-sonic-v1:0"), Family::Sonic);
         assert_eq!(family("cohere.embed-v4:0"), Family::CohereEmbedV4);
         assert_eq!(family("global.cohere.embed-v4:0"), Family::CohereEmbedV4);
         assert_eq!(family("cohere.embed-english-v3"), Family::CohereEmbedV3);

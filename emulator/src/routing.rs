@@ -22,6 +22,10 @@ pub enum Route {
     CountTokens {
         model_id: String,
     },
+    /// Served by the duplex path of the server (the request body is read as it arrives).
+    InvokeModelWithBidirectionalStream {
+        model_id: String,
+    },
     ApplyGuardrail {
         guardrail_id: String,
         version: String,
@@ -31,11 +35,6 @@ pub enum Route {
     GetAsyncInvoke {
         invocation_arn: String,
     },
-    /// Known path, operation not offered by the emulator (bidirectional streams need HTTP/2
-    /// duplex event streams).
-    Unsupported {
-        operation: &'static str,
-    },
     Unknown,
 }
 
@@ -43,7 +42,9 @@ impl Route {
     pub fn is_streaming(&self) -> bool {
         matches!(
             self,
-            Route::ConverseStream { .. } | Route::InvokeModelWithResponseStream { .. }
+            Route::ConverseStream { .. }
+                | Route::InvokeModelWithResponseStream { .. }
+                | Route::InvokeModelWithBidirectionalStream { .. }
         )
     }
 }
@@ -62,9 +63,9 @@ pub fn route(method: &Method, path: &str) -> Route {
                 "invoke" => Route::InvokeModel { model_id },
                 "invoke-with-response-stream" => Route::InvokeModelWithResponseStream { model_id },
                 "count-tokens" => Route::CountTokens { model_id },
-                "invoke-with-bidirectional-stream" => Route::Unsupported {
-                    operation: "InvokeModelWithBidirectionalStream",
-                },
+                "invoke-with-bidirectional-stream" => {
+                    Route::InvokeModelWithBidirectionalStream { model_id }
+                }
                 _ => Route::Unknown,
             }
         }

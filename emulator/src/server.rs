@@ -20,11 +20,13 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::duplex::DuplexBody;
 use crate::errors::ApiError;
 use crate::eventstream::{exception_frame, ResponseBody, Tail};
 use crate::faults::{FaultKind, FaultRegistry, StreamEnd};
-use crate::model_id::{resolve, Resolution};
+use crate::model_id::{resolve, ModelRef, Resolution};
 use crate::ops::async_invoke::{signing_region, AsyncJobs};
+use crate::ops::bidi::{self, EchoSession};
 use crate::ops::{converse, count_tokens, guardrail, invoke, ModelCtx};
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::reply::{Reply, ReplyBody};
@@ -75,7 +77,7 @@ impl Shared {
         uuid_like(self.request_nonce ^ mix64(n))
     }
 
-    fn event_delay(&self) -> Duration {
+    pub(crate) fn event_delay(&self) -> Duration {
         Duration::from_micros(self.event_delay_us.load(Ordering::Relaxed))
     }
 }
@@ -112,6 +114,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                             let shared = Arc::clone(&shared);
                             async move { Ok::<_, Infallible>(handle(&shared, req).await) }
                         });
+                        // auto::Builder serves HTTP/1.1 and h2c (prior knowledge) alike; both
+                        // carry bidirectional streams (HTTP/1.1 as a chunked request body read
+                        // while the chunked response is written).
                         // Connection errors (malformed HTTP, resets, cut streams) end only
                         // that connection.
                         let _ = auto::Builder::new(TokioExecutor::new())
@@ -126,10 +131,15 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
     }
 }
 
-async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<ResponseBody> {
+async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<ResponseBody> {
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
     shared.recorder.count();
+    let route = route(&parts.method, parts.uri.path());
+    if let Route::InvokeModelWithBidirectionalStream { model_id } = &route {
+        // The request body is the input event stream: read as it arrives, never collected.
+        return bidirectional(shared, &parts, body, model_id, &request_id);
+    }
     let body = match Limited::new(body, shared.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
@@ -150,10 +160,60 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<ResponseBod
     if shared.recorder.enabled() {
         shared.recorder.record(record(&parts, body.clone()));
     }
-    let route = route(&parts.method, parts.uri.path());
     match dispatch(shared, &route, &parts, &body) {
         Ok((reply, tail)) => ok_response(reply, tail, shared.event_delay(), &request_id),
         Err(err) => error_response(&err, &request_id),
+    }
+}
+
+/// InvokeModelWithBidirectionalStream: model and faults are checked up front (an error is an
+/// ordinary HTTP error answer); then `200` and an event stream answering the input as it comes.
+fn bidirectional(
+    shared: &Arc<Shared>,
+    parts: &Parts,
+    body: Incoming,
+    model_id: &str,
+    request_id: &str,
+) -> Response<ResponseBody> {
+    let start = || -> Result<(ModelRef, Option<(usize, StreamEnd)>), ApiError> {
+        let model = match resolve(model_id) {
+            Ok(Resolution::Model(m)) => m,
+            Ok(Resolution::Error(e)) => return Err(e),
+            Err(e) => {
+                check_faults(shared, &[model_id], true)?;
+                return Err(e);
+            }
+        };
+        let fault = check_faults(shared, &[model_id, &model.base], true)?;
+        if !bidi::supports(&model) {
+            return Err(bidi::unsupported_model());
+        }
+        Ok((model, fault))
+    };
+    match start() {
+        Ok((model, fault)) => {
+            let deltas = model
+                .deltas
+                .unwrap_or_else(|| shared.stream_deltas.load(Ordering::Relaxed));
+            let duplex = DuplexBody::new(
+                body,
+                EchoSession::new(&model, deltas),
+                fault,
+                shared.event_delay(),
+                shared,
+                record(parts, Bytes::new()),
+            );
+            base_response(200, request_id, "application/vnd.amazon.eventstream")
+                .body(ResponseBody::Duplex(Box::new(duplex)))
+                .unwrap_or_else(|_| Response::new(ResponseBody::full(Bytes::new())))
+        }
+        Err(err) => {
+            // The input is not read: recorded with an empty body.
+            if shared.recorder.enabled() {
+                shared.recorder.record(record(parts, Bytes::new()));
+            }
+            error_response(&err, request_id)
+        }
     }
 }
 
@@ -228,10 +288,11 @@ fn dispatch(
                 Tail::Finish,
             ));
         }
-        Route::Unsupported { operation } => {
-            return Err(ApiError::validation(format!(
-                "The emulator does not support {operation}."
-            )))
+        Route::InvokeModelWithBidirectionalStream { .. } => {
+            // `handle` serves it as a duplex stream; a collected body cannot be answered.
+            return Err(ApiError::validation(
+                "InvokeModelWithBidirectionalStream needs a streamed request body.",
+            ));
         }
         Route::Unknown => {
             return Err(ApiError::new(

@@ -12,9 +12,10 @@ errors, ``application/vnd.amazon.eventstream`` streams), so boto3, the AWS SDK f
                               aws_access_key_id="test", aws_secret_access_key="test")
         client.converse(modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0", messages=[...])
 
-Answers are deterministic functions of the request (only ``x-amzn-RequestId`` and ``Date``
-vary). The server runs on its own thread in this process, with no artificial delay unless
-``event_delay`` asks for one.
+Answers are deterministic functions of the request's meaning (only ``x-amzn-RequestId`` and
+``Date`` vary): JSON object key order in a request never changes the answer. The server runs
+on its own thread in this process, with no artificial delay unless ``event_delay`` asks for
+one.
 
 Conventions that need no setup:
 
@@ -23,6 +24,15 @@ Conventions that need no setup:
 * model id ``emulator.deltas.<N>.<model id>`` answers as ``<model id>`` with text long enough to
   stream in exactly ``N`` text deltas (the non-streaming operations return the same text);
 * ApplyGuardrail intervenes when the text contains the word "blocked".
+
+InvokeModelWithBidirectionalStream (which boto3 cannot call; the AWS SDK for Rust can) is
+served to Nova Sonic model ids (``amazon.nova-sonic-v1:0``, ``amazon.nova-2-sonic-v1:0``) over
+HTTP/1.1 chunked bodies and h2c, by an echo model: each input ``chunk`` whose bytes are JSON is
+answered at once by a ``chunk`` whose bytes are ``{"index": i, "echo": <the JSON, keys
+sorted>}``; a chunk ``{"text": "..."}`` also gets ``{"index": i, "delta": "..."}`` chunks and
+``{"index": i, "stopReason": "end_turn", "usage": {...}}``; the end of the input is answered by
+``{"end": {"inputChunks": n, "outputChunks": m}}`` and ends the response. Signed input
+envelopes (``:chunk-signature``/``:date``) are unwrapped, not verified.
 
 Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``.
 """
@@ -215,9 +225,11 @@ class Emulator:
         message: str | None = None,
         times: int | None = None,
     ) -> None:
-        """Breaks ConverseStream / InvokeModelWithResponseStream answers for ``model_id``.
+        """Breaks streamed answers for ``model_id``.
 
-        The stream sends its first ``after_events`` events, then:
+        Applies to ConverseStream, InvokeModelWithResponseStream and
+        InvokeModelWithBidirectionalStream. The stream sends its first ``after_events`` events,
+        then:
 
         * ``"exception"``: an exception event ``code`` (default ``ModelStreamErrorException``;
           boto3 raises it while iterating), then the response ends;

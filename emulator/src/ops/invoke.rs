@@ -16,6 +16,13 @@ fn not_implemented(base: &str) -> ApiError {
     ))
 }
 
+/// Speech-to-speech models answer only over InvokeModelWithBidirectionalStream.
+fn bidirectional_only() -> ApiError {
+    ApiError::validation(
+        "The provided model only supports InvokeModelWithBidirectionalStream. Try again with that operation.",
+    )
+}
+
 /// InvokeModel: the native answer with Bedrock's token-count and latency headers.
 pub fn invoke_model(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
     let request = parse_native(ctx.body)?;
@@ -30,6 +37,7 @@ pub fn invoke_model(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
             Some(style) => prompt_style::invoke(style, &request, base)?,
             None => return Err(not_implemented(base)),
         },
+        Family::Sonic => return Err(bidirectional_only()),
     };
     Ok(Reply {
         content_type: "application/json",
@@ -79,6 +87,7 @@ pub fn invoke_stream(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
                 "The model is unsupported for streaming.",
             ))
         }
+        Family::Sonic => return Err(bidirectional_only()),
     };
     let mut reply = Reply::events(chunks.iter().map(chunk_frame).collect());
     reply.headers.push((

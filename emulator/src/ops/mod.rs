@@ -2,6 +2,7 @@
 //! the answer in its wire format.
 
 pub mod async_invoke;
+pub mod bidi;
 pub mod converse;
 pub mod count_tokens;
 pub mod guardrail;
