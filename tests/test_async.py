@@ -117,7 +117,7 @@ def test_async_errors_are_the_same_exceptions(emulator: Any) -> None:
         with pytest.raises(client.exceptions.ThrottlingException):
             await client.converse(modelId="emulator.error.ThrottlingException", messages=MESSAGES)
         with pytest.raises(exceptions.ParamValidationError):
-            await client.converse(modelId=CLAUDE)
+            await client.converse(modelId=CLAUDE, messages="not a list")
         emulator.fail_stream(CLAUDE, after_events=2, mode="exception", code="ModelStreamErrorException")
         response = await client.converse_stream(modelId=CLAUDE, messages=MESSAGES)
         with pytest.raises(client.exceptions.ModelStreamErrorException):

@@ -263,3 +263,67 @@ def test_boto3_config_timeouts_are_comparable(emulator: Any) -> None:
         for _ in stream:
             pass
     assert "timeout" in type(info.value).__name__.lower() or "timed out" in str(info.value).lower()
+
+
+def open_sockets() -> int:
+    """Sockets this process holds open (Linux)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def test_abandoned_streams_release_their_connections(emulator: Any, ours: Any) -> None:
+    import gc
+
+    emulator.set_event_delay(0.005)
+    try:
+        ours.converse(modelId=CLAUDE, messages=MESSAGES)  # warm the pool
+        before = open_sockets()
+        for _ in range(40):
+            stream = ours.converse_stream(modelId=f"emulator.deltas.300.{CLAUDE}", messages=MESSAGES)["stream"]
+            next(iter(stream))
+            del stream  # neither closed nor exhausted: garbage collection must release it
+        gc.collect()
+        time.sleep(0.3)
+        after = open_sockets()
+    finally:
+        emulator.set_event_delay(0.0)
+    assert after - before < 5, (before, after)
+
+
+def test_corrupt_frame_raises_a_clear_error() -> None:
+    """A frame whose CRC does not match ends the stream with ResponseStreamingError."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            frame = bytearray(b"\x00\x00\x00\x20\x00\x00\x00\x00" + b"\x00" * 24)  # bad CRCs
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\n"
+                b"x-amzn-requestid: r-1\r\ncontent-length: %d\r\n\r\n" % len(frame) + bytes(frame)
+            )
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = bedrock_cris.client(
+        "bedrock-runtime",
+        **client_kwargs(f"http://127.0.0.1:{server.getsockname()[1]}", config=Config(retries={"max_attempts": 0})),
+    )
+    stream = client.converse_stream(modelId=CLAUDE, messages=MESSAGES)["stream"]
+    with pytest.raises(exceptions.ResponseStreamingError) as info:
+        list(stream)
+    assert "error" in str(info.value).lower()
+    server.close()
