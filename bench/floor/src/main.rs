@@ -1,0 +1,236 @@
+//! The floor of the benchmark suite: the same scenarios as `bench/suite.py`, driven from pure
+//! Rust through `aws-sdk-bedrockruntime`, so no Python binding of that SDK can beat them.
+//!
+//! ```text
+//! bedrock-cris-floor SCENARIO --endpoint URL [--runtime multi|current] [--seconds S]
+//!                    [--warmup S] [--concurrency C] [--model ID]
+//! ```
+//!
+//! Scenarios, each run for a warm-up and then timed for `--seconds`, as `bench/worker.py`
+//! runs them: `cold` (build a client, make no call), `sequential` (Converse calls one after
+//! the other), `concurrent` (Converse calls from C tasks at once), `stream` (ConverseStream
+//! calls, every event read). Prints one JSON object like the worker's: `ops`, `events`,
+//! `wall` and `cpu` (user+sys of the whole process) in seconds, `switches` (context switches)
+//! and `rss_peak` (KiB).
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_bedrockruntime::config::{Credentials, Region};
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+use aws_sdk_bedrockruntime::Client;
+
+const DEFAULT_MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+const PROMPT: &str = "Explain cloud computing in 2 sentences.";
+
+struct Args {
+    scenario: String,
+    endpoint: String,
+    current_thread: bool,
+    seconds: f64,
+    warmup: f64,
+    concurrency: usize,
+    model: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut argv = std::env::args().skip(1);
+    let scenario = argv.next().ok_or("missing SCENARIO")?;
+    let mut args = Args {
+        scenario,
+        endpoint: String::new(),
+        current_thread: false,
+        seconds: 2.0,
+        warmup: 0.3,
+        concurrency: 1,
+        model: DEFAULT_MODEL.to_owned(),
+    };
+    while let Some(flag) = argv.next() {
+        let value = argv.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || value.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
+        let float = || value.parse::<f64>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--endpoint" => args.endpoint = value.clone(),
+            "--runtime" => args.current_thread = value == "current",
+            "--seconds" => args.seconds = float()?,
+            "--warmup" => args.warmup = float()?,
+            "--concurrency" => args.concurrency = number()?.max(1),
+            "--model" => args.model = value.clone(),
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    if args.endpoint.is_empty() {
+        return Err("--endpoint is required".into());
+    }
+    Ok(args)
+}
+
+/// User+sys CPU seconds, context switches and peak RSS (KiB) of this process (all threads).
+fn usage() -> (f64, i64, i64) {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        secs(usage.ru_utime) + secs(usage.ru_stime),
+        usage.ru_nvcsw + usage.ru_nivcsw,
+        usage.ru_maxrss,
+    )
+}
+
+/// A client configured as the binding configures its own (aws-config defaults, explicit
+/// credentials, the emulator's endpoint), minus the binding's capture interceptor.
+async fn client(endpoint: &str) -> Client {
+    let shared = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("bench", "bench", None, None, "bench"))
+        .load()
+        .await;
+    Client::new(&shared)
+}
+
+fn message() -> Message {
+    Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text(PROMPT.to_owned()))
+        .build()
+        .expect("role and content are set")
+}
+
+async fn converse(client: &Client, model: &str) -> Result<(), String> {
+    client
+        .converse()
+        .model_id(model)
+        .messages(message())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{:?}", e))
+}
+
+async fn converse_stream(client: &Client, model: &str) -> Result<usize, String> {
+    let output = client
+        .converse_stream()
+        .model_id(model)
+        .messages(message())
+        .send()
+        .await
+        .map_err(|e| format!("{:?}", e))?;
+    let mut stream = output.stream;
+    let mut events = 0;
+    while let Some(_event) = stream.recv().await.map_err(|e| format!("{:?}", e))? {
+        events += 1;
+    }
+    Ok(events)
+}
+
+/// Converse calls from `concurrency` tasks until `seconds` have passed; returns the count.
+async fn concurrent(client: &Client, args: &Args, seconds: f64) -> Result<usize, String> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::with_capacity(args.concurrency);
+    for _ in 0..args.concurrency {
+        let (client, done, model) = (client.clone(), done.clone(), args.model.clone());
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                converse(&client, &model).await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    Ok(done.load(Ordering::Relaxed))
+}
+
+/// Runs one scenario for `seconds`; returns (calls, events).
+async fn scenario(client: &Client, args: &Args, seconds: f64) -> Result<(usize, usize), String> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let (mut ops, mut events) = (0, 0);
+    match args.scenario.as_str() {
+        "sequential" => {
+            while Instant::now() < deadline {
+                converse(client, &args.model).await?;
+                ops += 1;
+            }
+        }
+        "concurrent" => ops = concurrent(client, args, seconds).await?,
+        "stream" => {
+            while Instant::now() < deadline {
+                events += converse_stream(client, &args.model).await?;
+                ops += 1;
+            }
+        }
+        other => return Err(format!("unknown scenario {other}")),
+    }
+    Ok((ops, events))
+}
+
+async fn run(args: Args) -> Result<String, String> {
+    let client = client(&args.endpoint).await;
+    if args.scenario == "cold" {
+        let (cpu, switches, peak) = usage();
+        return Ok(report(0, 0, 0.0, cpu, switches, peak));
+    }
+    scenario(&client, &args, args.warmup).await?;
+    let (cpu0, switches0, _) = usage();
+    let wall0 = Instant::now();
+    let (ops, events) = scenario(&client, &args, args.seconds).await?;
+    let wall = wall0.elapsed().as_secs_f64();
+    let (cpu1, switches1, peak) = usage();
+    Ok(report(
+        ops,
+        events,
+        wall,
+        cpu1 - cpu0,
+        switches1 - switches0,
+        peak,
+    ))
+}
+
+fn report(ops: usize, events: usize, wall: f64, cpu: f64, switches: i64, peak: i64) -> String {
+    format!(
+        r#"{{"ops": {ops}, "events": {events}, "wall": {wall:.6}, "cpu": {cpu:.6}, "switches": {switches}, "rss_before": 0, "rss_peak": {peak}}}"#
+    )
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("bedrock-cris-floor: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = if args.current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bedrock-cris-floor: cannot start tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bedrock-cris-floor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
