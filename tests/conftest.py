@@ -32,9 +32,9 @@ def emulator_server() -> Iterator[Any]:
 
 @pytest.fixture
 def emulator(emulator_server: Any) -> Any:
-    """The session's emulator with its faults and recorded requests cleared."""
-    emulator_server.reset()
-    emulator_server.clear()
+    """The session's emulator as it started: no faults, recorded requests or async-invoke jobs,
+    no event delay, natural stream deltas (whatever earlier tests set)."""
+    emulator_server.reset_all()
     return emulator_server
 
 

@@ -1,7 +1,13 @@
-"""The emulator, tested through boto3 (the reference client) and raw HTTP."""
+"""The emulator, tested through boto3 (the reference client) and raw HTTP.
+
+Tests share the session's emulator through conftest's ``emulator`` fixture, which hands it over
+fresh (no faults, recorded requests or async-invoke jobs; no pacing); tests of the server's own
+lifecycle and configuration start their own.
+"""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -10,12 +16,14 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 import boto3
 import pytest
 import urllib3
 from bedrock_cris.emulator import Emulator
 from botocore.config import Config
+from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -41,26 +49,11 @@ MODELLED_ERRORS = {
 }
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emu):
-    emu.reset()
-    emu.clear()
-    emu.set_event_delay(0)
-    emu.set_stream_deltas(0)
-    yield
-
-
-def make_client(emu, **config):
+def make_client(emulator, **config):
     return boto3.client(
         "bedrock-runtime",
         region_name="ap-south-1",
-        endpoint_url=emu.endpoint_url,
+        endpoint_url=emulator.endpoint_url,
         aws_access_key_id="test",
         aws_secret_access_key="test",
         # total_max_attempts counts the first try; max_attempts would allow one retry.
@@ -69,16 +62,16 @@ def make_client(emu, **config):
 
 
 @pytest.fixture
-def client(emu):
-    return make_client(emu)
+def client(emulator):
+    return make_client(emulator)
 
 
 def user(text):
     return [{"role": "user", "content": [{"text": text}]}]
 
 
-def raw(emu, method, path, body=b"", headers=None):
-    conn = http.client.HTTPConnection(emu.host, emu.port, timeout=10)
+def raw(emulator, method, path, body=b"", headers=None):
+    conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
@@ -227,7 +220,7 @@ def reversed_keys(value):
     return value
 
 
-def test_answers_do_not_depend_on_request_key_order(emu, client):
+def test_answers_do_not_depend_on_request_key_order(emulator, client):
     # The AWS SDK for Rust sends documents in HashMap order, boto3 in the caller's: the answer
     # must be the same bytes either way (tool input: `required` order, then names sorted).
     tool = {
@@ -256,10 +249,10 @@ def test_answers_do_not_depend_on_request_key_order(emu, client):
     }
     client.converse(**request)
     client.converse(**reversed_keys(request))
-    first, second = emu.requests
+    first, second = emulator.requests
     assert first["body"] != second["body"]  # really sent in another order
     bodies = [
-        raw(emu, "POST", f"/model/{HAIKU.replace(':', '%3A')}/converse", r["body"])[2]
+        raw(emulator, "POST", f"/model/{HAIKU.replace(':', '%3A')}/converse", r["body"])[2]
         for r in (first, second)
     ]
     assert bodies[0] == bodies[1]
@@ -337,8 +330,8 @@ def test_error_convention_for_every_modelled_code(client, code, status):
     assert info.value.operation_name == "Converse"
 
 
-def test_fail_times_then_recovers(emu, client):
-    emu.fail(HAIKU, "ThrottlingException", "Rate exceeded", times=2)
+def test_fail_times_then_recovers(emulator, client):
+    emulator.fail(HAIKU, "ThrottlingException", "Rate exceeded", times=2)
     for _ in range(2):
         with pytest.raises(client.exceptions.ThrottlingException) as info:
             client.converse(modelId=HAIKU, messages=user("hi"))
@@ -346,24 +339,24 @@ def test_fail_times_then_recovers(emu, client):
     assert client.converse(modelId=HAIKU, messages=user("hi"))["stopReason"] == "end_turn"
 
 
-def test_fail_matches_bare_model_id_and_wildcard(emu, client):
-    emu.fail("anthropic.claude-haiku-4-5-20251001-v1:0", "AccessDeniedException")
+def test_fail_matches_bare_model_id_and_wildcard(emulator, client):
+    emulator.fail("anthropic.claude-haiku-4-5-20251001-v1:0", "AccessDeniedException")
     with pytest.raises(client.exceptions.AccessDeniedException):
         client.converse(modelId=HAIKU, messages=user("hi"))
     client.converse(modelId=SONNET, messages=user("hi"))
-    emu.reset()
-    emu.fail("*", "ServiceUnavailableException", status=503, times=1)
+    emulator.reset()
+    emulator.fail("*", "ServiceUnavailableException", status=503, times=1)
     with pytest.raises(client.exceptions.ServiceUnavailableException):
         client.converse(modelId=SONNET, messages=user("hi"))
     client.converse(modelId=SONNET, messages=user("hi"))
 
 
-def test_boto3_retries_injected_throttling(emu):
-    emu.fail(HAIKU, "ThrottlingException", times=2)
+def test_boto3_retries_injected_throttling(emulator):
+    emulator.fail(HAIKU, "ThrottlingException", times=2)
     c = boto3.client(
         "bedrock-runtime",
         region_name="ap-south-1",
-        endpoint_url=emu.endpoint_url,
+        endpoint_url=emulator.endpoint_url,
         aws_access_key_id="test",
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 3, "mode": "standard"}),
@@ -372,10 +365,12 @@ def test_boto3_retries_injected_throttling(emu):
     assert r["ResponseMetadata"]["RetryAttempts"] == 2
 
 
-def test_model_error_members(emu):
-    emu.fail(HAIKU, "ModelErrorException", "boom", original_status_code=500, resource_name="claude")
+def test_model_error_members(emulator):
+    emulator.fail(
+        HAIKU, "ModelErrorException", "boom", original_status_code=500, resource_name="claude"
+    )
     status, headers, body = raw(
-        emu,
+        emulator,
         "POST",
         "/model/" + HAIKU.replace(":", "%3A") + "/converse",
         json.dumps({"messages": user("hi")}),
@@ -391,35 +386,35 @@ def test_model_error_members(emu):
     )
 
 
-def test_fail_rejects_bad_arguments(emu):
+def test_fail_rejects_bad_arguments(emulator):
     with pytest.raises(ValueError):
-        emu.fail(HAIKU, "Bad Code\r\n")
+        emulator.fail(HAIKU, "Bad Code\r\n")
     with pytest.raises(ValueError):
-        emu.fail(HAIKU, "ThrottlingException", status=42)
+        emulator.fail(HAIKU, "ThrottlingException", status=42)
     with pytest.raises(ValueError):
-        emu.fail_stream(HAIKU, 1, mode="explode")
+        emulator.fail_stream(HAIKU, 1, mode="explode")
 
 
 # -- raw HTTP ------------------------------------------------------------------------------------
 
 
-def test_raw_errors_unknown_route_and_malformed_json(emu):
-    status, headers, body = raw(emu, "GET", "/nope")
+def test_raw_errors_unknown_route_and_malformed_json(emulator):
+    status, headers, body = raw(emulator, "GET", "/nope")
     assert status == 404
     assert headers["x-amzn-errortype"].startswith("UnknownOperationException:")
     assert "message" in json.loads(body)
     assert headers["x-amzn-requestid"]
 
-    status, headers, body = raw(emu, "POST", "/model/" + HAIKU + "/converse", b"{not json")
+    status, headers, body = raw(emulator, "POST", "/model/" + HAIKU + "/converse", b"{not json")
     assert status == 400
     assert headers["x-amzn-errortype"].startswith("SerializationException:")
 
-    status, _, body = raw(emu, "POST", "/model/" + HAIKU + "/invoke", b"{not json")
+    status, _, body = raw(emulator, "POST", "/model/" + HAIKU + "/invoke", b"{not json")
     assert status == 400
     assert json.loads(body)["message"].startswith("Malformed input request")
 
 
-def test_oversized_body_is_refused(emu):
+def test_oversized_body_is_refused():
     small = Emulator(max_body_bytes=1024).start()
     try:
         status, headers, _ = raw(small, "POST", "/model/" + HAIKU + "/converse", b"x" * 4096)
@@ -429,12 +424,12 @@ def test_oversized_body_is_refused(emu):
         small.stop()
 
 
-def test_garbage_on_the_socket_does_not_hurt_the_server(emu, client):
+def test_garbage_on_the_socket_does_not_hurt_the_server(emulator, client):
     for junk in [
         b"\x00\xff garbage\r\n\r\n",
         b"POST /model/x/converse HTTP/1.1\r\nContent-Length: zz\r\n\r\n",
     ]:
-        with socket.create_connection((emu.host, emu.port), timeout=5) as s:
+        with socket.create_connection((emulator.host, emulator.port), timeout=5) as s:
             s.sendall(junk)
             s.shutdown(socket.SHUT_WR)
             s.recv(4096)
@@ -444,18 +439,18 @@ def test_garbage_on_the_socket_does_not_hurt_the_server(emu, client):
 # -- recorder ------------------------------------------------------------------------------------
 
 
-def test_recorder_keeps_raw_path_headers_and_body(emu, client):
+def test_recorder_keeps_raw_path_headers_and_body(emulator, client):
     client.converse(modelId=HAIKU, messages=user("hi"))
-    (req,) = emu.requests
+    (req,) = emulator.requests
     assert req["method"] == "POST"
     assert req["path"] == "/model/global.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse"
     assert req["query"] == ""
     names = [name for name, _ in req["headers"]]
     assert "authorization" in names and "content-type" in names
     assert json.loads(req["body"]) == {"messages": user("hi")}
-    assert emu.request_count >= 1
-    emu.clear()
-    assert emu.requests == []
+    assert emulator.request_count >= 1
+    emulator.clear()
+    assert emulator.requests == []
 
 
 # -- InvokeModel ----------------------------------------------------------------------------------
@@ -647,11 +642,11 @@ def test_converse_stream_matches_converse(client):
     assert events[-2]["messageStop"]["stopReason"] == "end_turn"
 
 
-def test_delta_count_knobs(emu, client):
+def test_delta_count_knobs(emulator, client):
     r = client.converse_stream(modelId="emulator.deltas.500." + HAIKU, messages=user("hi"))
     deltas = [e for e in r["stream"] if "contentBlockDelta" in e]
     assert len(deltas) == 500
-    emu.set_stream_deltas(40)
+    emulator.set_stream_deltas(40)
     r = client.converse_stream(modelId=HAIKU, messages=user("hi"))
     assert sum("contentBlockDelta" in e for e in r["stream"]) == 40
 
@@ -701,8 +696,8 @@ def test_invoke_stream_nova_chunks(client):
     assert "amazon-bedrock-invocationMetrics" in chunks[-1]
 
 
-def test_stream_exception_after_n_events(emu, client):
-    emu.fail_stream(HAIKU, 3, code="ThrottlingException", message="slow down", times=1)
+def test_stream_exception_after_n_events(emulator, client):
+    emulator.fail_stream(HAIKU, 3, code="ThrottlingException", message="slow down", times=1)
     r = client.converse_stream(modelId=HAIKU, messages=user(PROMPT))
     seen = []
     with pytest.raises(EventStreamError) as info:
@@ -716,8 +711,8 @@ def test_stream_exception_after_n_events(emu, client):
     )
 
 
-def test_stream_cut_mid_response(emu, client):
-    emu.fail_stream(HAIKU, 2, mode="cut")
+def test_stream_cut_mid_response(emulator, client):
+    emulator.fail_stream(HAIKU, 2, mode="cut")
     r = client.converse_stream(modelId=HAIKU, messages=user(PROMPT))
     seen = []
     with pytest.raises((urllib3.exceptions.ProtocolError, ConnectionError)):
@@ -726,9 +721,9 @@ def test_stream_cut_mid_response(emu, client):
     assert len(seen) == 2
 
 
-def test_stream_stall_hits_the_read_timeout(emu):
-    emu.fail_stream(HAIKU, 1, mode="stall")
-    c = make_client(emu, read_timeout=0.5)
+def test_stream_stall_hits_the_read_timeout(emulator):
+    emulator.fail_stream(HAIKU, 1, mode="stall")
+    c = make_client(emulator, read_timeout=0.5)
     r = c.converse_stream(modelId=HAIKU, messages=user(PROMPT))
     started = time.monotonic()
     seen = []
@@ -740,8 +735,8 @@ def test_stream_stall_hits_the_read_timeout(emu):
     assert time.monotonic() - started < 5
 
 
-def test_event_delay_paces_the_stream(emu, client):
-    emu.set_event_delay(0.02)
+def test_event_delay_paces_the_stream(emulator, client):
+    emulator.set_event_delay(0.02)
     started = time.monotonic()
     r = client.converse_stream(modelId="emulator.deltas.20." + HAIKU, messages=user("hi"))
     stamps = [time.monotonic() for _ in r["stream"]]
@@ -754,6 +749,83 @@ def test_embedding_models_do_not_stream(client):
         client.invoke_model_with_response_stream(
             modelId=COHERE_V4, body=json.dumps({"texts": ["x"], "input_type": "search_document"})
         )
+
+
+def event_message(headers, payload):
+    """One event-stream message with string headers (prelude, headers, payload, CRCs)."""
+    encoded = b""
+    for name, value in headers.items():
+        n, v = name.encode(), value.encode()
+        encoded += bytes([len(n)]) + n + b"\x07" + len(v).to_bytes(2, "big") + v
+    prelude = (12 + len(encoded) + len(payload) + 4).to_bytes(4, "big")
+    prelude += len(encoded).to_bytes(4, "big")
+    message = prelude + zlib.crc32(prelude).to_bytes(4, "big") + encoded + payload
+    return message + zlib.crc32(message).to_bytes(4, "big")
+
+
+def input_chunk(document):
+    payload = json.dumps({"bytes": base64.b64encode(json.dumps(document).encode()).decode()})
+    headers = {":message-type": "event", ":event-type": "chunk"}
+    return event_message(headers, payload.encode())
+
+
+def test_bidirectional_stream_over_http1_chunked(emulator):
+    # boto3 cannot call InvokeModelWithBidirectionalStream: raw HTTP/1.1, one HTTP chunk per
+    # input event, each answered before the next is sent.
+    path = "/model/amazon.nova-sonic-v1%3A0/invoke-with-bidirectional-stream"
+    sock = socket.create_connection((emulator.host, emulator.port), timeout=10)
+    try:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: emulator\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: application/vnd.amazon.eventstream\r\n\r\n".encode()
+        )
+
+        def send(data):
+            sock.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+
+        send(input_chunk({"b": 1, "a": [True]}))
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 200
+        assert response.getheader("content-type") == "application/vnd.amazon.eventstream"
+        buffer = EventStreamBuffer()
+
+        def answers():
+            while True:
+                for message in buffer:
+                    if message.headers[":message-type"] != "event":
+                        return [message.headers, json.loads(message.payload)]
+                    assert message.headers[":event-type"] == "chunk"
+                    return json.loads(base64.b64decode(json.loads(message.payload)["bytes"]))
+                data = response.read1(65536)
+                if not data:
+                    return None
+                buffer.add_data(data)
+
+        assert json.dumps(answers()) == '{"index": 0, "echo": {"a": [true], "b": 1}}'
+        send(input_chunk({"text": PROMPT}))
+        assert answers()["echo"] == {"text": PROMPT}
+        text, count = "", 3  # two echoes, and the stop chunk
+        while "delta" in (answer := answers()):
+            text += answer["delta"]
+            count += 1
+        assert text.endswith(".") and answer["stopReason"] == "end_turn"
+        assert answer["usage"]["inputTokens"] == 7
+        sock.sendall(b"0\r\n\r\n")
+        assert answers() == {"end": {"inputChunks": 2, "outputChunks": count}}
+        assert answers() is None
+    finally:
+        sock.close()
+    (recorded,) = emulator.requests
+    assert recorded["path"] == path and recorded["body"].startswith(b"\x00")
+
+
+def test_bidirectional_stream_rejects_other_models(emulator):
+    path = f"/model/{HAIKU.replace(':', '%3A')}/invoke-with-bidirectional-stream"
+    status, headers, body = raw(emulator, "POST", path, input_chunk({}))
+    assert status == 400
+    assert headers["x-amzn-errortype"].startswith("ValidationException:")
+    assert "doesn't support InvokeModelWithBidirectionalStream" in json.loads(body)["message"]
 
 
 # -- CountTokens, ApplyGuardrail, async invoke -----------------------------------------------------
@@ -798,8 +870,8 @@ def test_apply_guardrail(client):
     assert blocked["assessments"][0]["wordPolicy"]["customWords"][0]["action"] == "BLOCKED"
 
 
-def test_async_invoke_lifecycle(emu, client):
-    emu.reset()
+def test_async_invoke_lifecycle(emulator, client):
+    emulator.reset()
     output = {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out/"}}
     arn = client.start_async_invoke(
         modelId="amazon.nova-reel-v1:0" if False else NOVA,
@@ -847,6 +919,23 @@ def test_start_stop_and_port_reuse():
         raise OSError("still listening")  # pragma: no cover - only if the port stayed open
     with Emulator(port=port) as again:
         assert again.port == port
+
+
+def test_reset_all_restores_the_started_state():
+    with Emulator(stream_deltas=3) as emulator:
+        client = make_client(emulator)
+        output = {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out/"}}
+        client.start_async_invoke(modelId=NOVA, modelInput={}, outputDataConfig=output)
+        emulator.fail("*", "ThrottlingException")
+        emulator.set_event_delay(0.5)
+        emulator.set_stream_deltas(40)
+        emulator.reset_all()
+        assert emulator.requests == []
+        assert client.list_async_invokes()["asyncInvokeSummaries"] == []
+        started = time.monotonic()
+        r = client.converse_stream(modelId=HAIKU, messages=user("hi"))
+        assert sum("contentBlockDelta" in e for e in r["stream"]) == 3
+        assert time.monotonic() - started < 0.5
 
 
 def test_cli_serves_until_interrupted():

@@ -43,7 +43,7 @@ import argparse
 import sys
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 from bedrock_cris._native import EmulatorServer
 
@@ -103,13 +103,14 @@ class Emulator:
         self._port = port
         self._event_delay = event_delay
         self._stream_deltas = stream_deltas
+        self._initial_pacing = (event_delay, stream_deltas)
         self._record_limit = record_limit
         self._max_body_bytes = max_body_bytes
         self._server: EmulatorServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Emulator:
+    def start(self) -> Self:
         """Binds and starts serving; returns ``self``. Raises ``OSError`` if binding fails."""
         if self._server is None or not self._server.is_running():
             self._server = EmulatorServer(
@@ -170,7 +171,7 @@ class Emulator:
     @property
     def requests(self) -> list[RecordedRequest]:
         """The most recent requests (up to ``record_limit``), oldest first."""
-        return self._require().requests()
+        return cast("list[RecordedRequest]", self._require().requests())
 
     @property
     def request_count(self) -> int:
@@ -244,6 +245,18 @@ class Emulator:
     def reset(self) -> None:
         """Removes every fault (recorded requests are kept; see :meth:`clear`)."""
         self._require().reset_faults()
+
+    def reset_all(self) -> None:
+        """Back to the state it started in, for a server shared between tests.
+
+        Removes every fault, recorded request and async-invoke job, and restores the event
+        delay and stream-delta count given to the constructor.
+        """
+        server = self._require()
+        server.reset()
+        event_delay, stream_deltas = self._initial_pacing
+        self.set_event_delay(event_delay)
+        self.set_stream_deltas(stream_deltas)
 
     # -- pacing ------------------------------------------------------------------------------
 
