@@ -935,7 +935,7 @@ def test_reset_all_restores_the_started_state():
         started = time.monotonic()
         r = client.converse_stream(modelId=HAIKU, messages=user("hi"))
         assert sum("contentBlockDelta" in e for e in r["stream"]) == 3
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.5  # at least 3 s with the 0.5 s delay
 
 
 def test_cli_serves_until_interrupted():

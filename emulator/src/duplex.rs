@@ -115,8 +115,10 @@ impl DuplexBody {
         self.pending.push_back(chunk_frame(payload));
     }
 
-    /// Answers an error as an exception event and ends the stream.
+    /// Answers an error as an exception event and ends the stream (a stream fault still
+    /// waiting for its event count no longer applies: the answer is over).
     fn fail(&mut self, error: &ApiError) {
+        self.fault = None;
         self.pending.push_back(exception_frame(error));
         self.close_input(Tail::Finish);
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use aws_smithy_eventstream::frame::{read_message_from, write_message_to};
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
-use bedrock_cris_emulator::{start, EmulatorConfig, StreamEnd};
+use bedrock_cris_emulator::{start, ApiError, EmulatorConfig, StreamEnd};
 use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
@@ -373,6 +373,28 @@ async fn next_h2(
             pending.extend_from_slice(&data);
         }
     }
+}
+
+#[test]
+fn stream_fault_exception_and_its_count() {
+    let emu = start(EmulatorConfig::default()).expect("start");
+    let exception = StreamEnd::Exception(ApiError::new("ThrottlingException", "slow down"));
+    // More events than the answer has: the exception follows the end event.
+    emu.fail_stream("amazon.nova-sonic-v1:0", 50, exception.clone(), Some(1));
+    let mut stream = open_http1(emu.local_addr(), PATH);
+    write_chunk(&mut stream, &encode(&chunk(&json!(1))));
+    stream.write_all(b"0\r\n\r\n").expect("last chunk");
+    let mut answer = Http1Answer::read_head(stream);
+    let kinds: Vec<String> = std::iter::from_fn(|| answer.next()).map(|e| e.0).collect();
+    assert_eq!(kinds, ["chunk", "chunk", "throttlingException"]);
+    // An answer that ends in a validation error gets no second exception.
+    emu.fail_stream("*", 50, exception, Some(1));
+    let mut stream = open_http1(emu.local_addr(), PATH);
+    write_chunk(&mut stream, b"junk that is no event stream");
+    let mut answer = Http1Answer::read_head(stream);
+    let kinds: Vec<String> = std::iter::from_fn(|| answer.next()).map(|e| e.0).collect();
+    assert_eq!(kinds, ["validationException"]);
+    assert!(emu.faults().is_empty());
 }
 
 type FrameItem = Result<Frame<Bytes>, Infallible>;
