@@ -8,6 +8,7 @@ mod capture;
 mod client;
 mod config;
 pub mod convert;
+mod embed;
 mod emulator;
 mod errors;
 mod ops;
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     client::register(m)?;
     convert::register(m)?;
+    embed::register(m)?;
     emulator::register(m)?;
     stream::register(m)?;
     Ok(())

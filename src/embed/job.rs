@@ -1,0 +1,305 @@
+//! The embedding pipeline: texts split into requests within the model's
+//! limit, a bounded number in flight on the shared runtime, throttling
+//! retried with backoff, answers parsed on the worker threads into per-request
+//! row buffers, and those rows handed, in completion order, to a sink that
+//! places them by index. Dropping the pipeline (Ctrl-C, a cancelled awaitable,
+//! a failed request) aborts every request still in flight.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
+use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use pyo3::PyErr;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::model::{request_body, BodyOptions, Layout};
+use super::parse;
+use crate::capture::{self, CallRecord};
+use crate::runtime;
+
+/// First backoff after a throttled request; doubled per retry, with jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// Longest backoff.
+const BACKOFF_CAP: Duration = Duration::from_secs(20);
+
+/// One embedding job: what to send, and how.
+pub struct Job {
+    pub sdk: aws_sdk_bedrockruntime::Client,
+    pub model_id: String,
+    pub layout: Layout,
+    pub options: BodyOptions,
+    pub texts: Vec<String>,
+    /// Texts per request.
+    pub batch_size: usize,
+    /// Extra tries of a throttled request after the SDK's own retries gave up.
+    pub max_retries: u32,
+    /// While throttled, no request of the job is sent before this instant.
+    pause: Mutex<Option<Instant>>,
+}
+
+impl Job {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sdk: aws_sdk_bedrockruntime::Client,
+        model_id: String,
+        layout: Layout,
+        options: BodyOptions,
+        texts: Vec<String>,
+        batch_size: usize,
+        max_retries: u32,
+    ) -> Self {
+        Job {
+            sdk,
+            model_id,
+            layout,
+            options,
+            texts,
+            batch_size: batch_size.max(1),
+            max_retries,
+            pause: Mutex::new(None),
+        }
+    }
+
+    /// How many requests the job makes.
+    pub fn batches(&self) -> usize {
+        self.texts.len().div_ceil(self.batch_size)
+    }
+
+    /// The texts of request `batch`.
+    pub fn range(&self, batch: usize) -> Range<usize> {
+        let start = batch * self.batch_size;
+        start..(start + self.batch_size).min(self.texts.len())
+    }
+
+    async fn wait_if_paused(&self) {
+        loop {
+            let until = *self.pause.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => return,
+            }
+        }
+    }
+
+    fn pause_for(&self, delay: Duration) {
+        let until = Instant::now() + delay;
+        let mut pause = self.pause.lock().unwrap_or_else(|p| p.into_inner());
+        if pause.is_none_or(|current| current < until) {
+            *pause = Some(until);
+        }
+    }
+}
+
+/// The rows of one finished request.
+pub struct Done {
+    pub batch: usize,
+    /// `range(batch).len()` rows, little-endian, row-major.
+    pub rows: Vec<u8>,
+    pub input_tokens: u64,
+}
+
+/// Why a request failed for good.
+pub enum Failure {
+    /// The SDK call failed (after its own retries and the job's).
+    Service {
+        error: Box<SdkError<InvokeModelError, HttpResponse>>,
+        record: CallRecord,
+        job_retries: u32,
+    },
+    /// The answer did not hold the vectors asked for.
+    Answer(String),
+    /// A bug: the request's task panicked.
+    Panic(String),
+}
+
+pub struct Failed {
+    pub batch: usize,
+    pub failure: Failure,
+}
+
+/// Why the pipeline stopped early.
+pub enum Stop {
+    Failed(Failed),
+    /// The sink (a Python callback) raised.
+    Python(PyErr),
+}
+
+/// Runs every request of `job`, at most `max_concurrency` at a time, handing
+/// finished rows to `sink` (one call per group of requests that finished
+/// together). Returns the total input tokens.
+pub async fn run<S>(job: Arc<Job>, max_concurrency: usize, mut sink: S) -> Result<u64, Stop>
+where
+    S: FnMut(&Job, Vec<Done>) -> Result<(), PyErr>,
+{
+    let mut launcher = Launcher {
+        next: 0,
+        total: job.batches(),
+        max_concurrency: max_concurrency.max(1),
+        handle: runtime::get().handle().clone(),
+        batch_of: HashMap::new(),
+    };
+    let mut in_flight = JoinSet::new();
+    let mut input_tokens = 0u64;
+    loop {
+        launcher.fill(&job, &mut in_flight);
+        let Some(first) = in_flight.join_next_with_id().await else {
+            return Ok(input_tokens);
+        };
+        let mut finished = Vec::new();
+        let mut joined = Some(first);
+        while let Some(result) = joined.take().or_else(|| in_flight.try_join_next_with_id()) {
+            match result {
+                Ok((id, Ok(done))) => {
+                    launcher.batch_of.remove(&id);
+                    input_tokens += done.input_tokens;
+                    finished.push(done);
+                }
+                // Returning drops `in_flight`, which aborts the other requests.
+                Ok((_, Err(failed))) => return Err(Stop::Failed(failed)),
+                Err(error) => {
+                    let batch = launcher
+                        .batch_of
+                        .get(&error.id())
+                        .copied()
+                        .unwrap_or_default();
+                    return Err(Stop::Failed(Failed {
+                        batch,
+                        failure: Failure::Panic(format!("the request's task failed: {error}")),
+                    }));
+                }
+            }
+        }
+        // Refill before handing rows over, so the next requests are already out.
+        launcher.fill(&job, &mut in_flight);
+        sink(&job, finished).map_err(Stop::Python)?;
+    }
+}
+
+/// Starts requests in index order, keeping at most `max_concurrency` in flight.
+struct Launcher {
+    next: usize,
+    total: usize,
+    max_concurrency: usize,
+    handle: tokio::runtime::Handle,
+    /// Which request each task runs (to name the texts of a panicked one).
+    batch_of: HashMap<tokio::task::Id, usize>,
+}
+
+impl Launcher {
+    fn fill(&mut self, job: &Arc<Job>, in_flight: &mut JoinSet<Result<Done, Failed>>) {
+        while self.next < self.total && in_flight.len() < self.max_concurrency {
+            let task = in_flight.spawn_on(one_request(job.clone(), self.next), &self.handle);
+            self.batch_of.insert(task.id(), self.next);
+            self.next += 1;
+        }
+    }
+}
+
+async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
+    let range = job.range(batch);
+    let rows = range.len();
+    let body = request_body(&job.layout, &job.texts[range], &job.options);
+    let mut job_retries = 0;
+    loop {
+        job.wait_if_paused().await;
+        let send = job
+            .sdk
+            .invoke_model()
+            .model_id(&job.model_id)
+            .content_type("application/json")
+            .accept("application/json")
+            .body(Blob::new(body.clone()))
+            .send();
+        let (result, record) = capture::recorded(false, send).await;
+        match result {
+            Ok(output) => {
+                let mut out = vec![0u8; rows * job.layout.row_bytes()];
+                let body_tokens =
+                    parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out).map_err(
+                        |message| Failed {
+                            batch,
+                            failure: Failure::Answer(message),
+                        },
+                    )?;
+                let input_tokens = record
+                    .header("x-amzn-bedrock-input-token-count")
+                    .and_then(|v| v.trim().parse().ok())
+                    .or(body_tokens)
+                    .unwrap_or(0);
+                return Ok(Done {
+                    batch,
+                    rows: out,
+                    input_tokens,
+                });
+            }
+            Err(error) if job_retries < job.max_retries && is_throttling(&error) => {
+                job.pause_for(backoff(job_retries));
+                job_retries += 1;
+            }
+            Err(error) => {
+                return Err(Failed {
+                    batch,
+                    failure: Failure::Service {
+                        error: Box::new(error),
+                        record,
+                        job_retries,
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// Errors that mean "too much, too soon": worth waiting and trying again.
+fn is_throttling(error: &SdkError<InvokeModelError, HttpResponse>) -> bool {
+    match error {
+        SdkError::ServiceError(service) => {
+            service.raw().status().as_u16() == 429
+                || matches!(
+                    service.err().code(),
+                    Some(
+                        "ThrottlingException"
+                            | "ServiceUnavailableException"
+                            | "ModelNotReadyException"
+                    )
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the step fixed, half random,
+/// so concurrent requests throttled together do not come back together.
+fn backoff(retry: u32) -> Duration {
+    use std::hash::BuildHasher;
+    let step = BACKOFF_BASE
+        .saturating_mul(1u32 << retry.min(16))
+        .min(BACKOFF_CAP);
+    let noise =
+        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    let unit = (noise >> 11) as f64 / (1u64 << 53) as f64;
+    step / 2 + (step / 2).mul_f64(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for retry in 0..20 {
+            let step = BACKOFF_BASE
+                .saturating_mul(1u32 << retry.min(16))
+                .min(BACKOFF_CAP);
+            let delay = backoff(retry);
+            assert!(delay >= step / 2 && delay <= step, "{retry}: {delay:?}");
+        }
+    }
+}
