@@ -2,6 +2,8 @@
 //! built once and shared by every call (the SDK client is cheap to clone and
 //! safe to use from many threads and tasks at once).
 
+use std::sync::Mutex;
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -13,15 +15,34 @@ use crate::{errors, runtime};
 /// A bedrock-runtime client; the Python facade wraps it.
 #[pyclass(frozen, module = "bedrock_cris._native")]
 pub struct NativeClient {
-    sdk: aws_sdk_bedrockruntime::Client,
+    built: Mutex<Built>,
+    options: ClientOptions,
     max_attempts: u32,
     stream_idle: std::time::Duration,
     region: String,
 }
 
+/// The SDK client and the process that built it: its pooled connections are
+/// driven by that process's runtime, so a forked child builds its own.
+struct Built {
+    pid: u32,
+    sdk: aws_sdk_bedrockruntime::Client,
+}
+
 impl NativeClient {
-    pub fn sdk(&self) -> &aws_sdk_bedrockruntime::Client {
-        &self.sdk
+    /// The SDK client for this process (a cheap handle clone).
+    pub fn sdk(&self) -> aws_sdk_bedrockruntime::Client {
+        let pid = std::process::id();
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if built.pid != pid {
+            let rebuilt = Python::attach(|py| runtime::wait(py, build_client(&self.options)));
+            if let Ok(Ok(sdk)) = rebuilt {
+                // The parent's client is forgotten, not dropped: its connections
+                // belong to worker threads that do not exist in this process.
+                std::mem::forget(std::mem::replace(&mut *built, Built { pid, sdk }));
+            }
+        }
+        built.sdk.clone()
     }
 
     /// What an operation's result needs to know of this client.
@@ -38,7 +59,7 @@ impl NativeClient {
     /// Builds the client from the options dict resolved by the Python facade.
     #[new]
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
-        let options = ClientOptions::from_dict(options)?;
+        let mut options = ClientOptions::from_dict(options)?;
         let sdk = runtime::wait(py, build_client(&options))?.map_err(|e| match e {
             BuildError::NoRegion => errors::raise_named(py, "NoRegionError", &[]),
         })?;
@@ -47,10 +68,16 @@ impl NativeClient {
             .region()
             .map(|r| r.as_ref().to_owned())
             .unwrap_or_default();
+        // A rebuild after fork must not depend on the environment again.
+        options.region = Some(region.clone());
         Ok(Self {
             max_attempts: options.max_attempts(),
             stream_idle: options.stream_idle(),
-            sdk,
+            built: Mutex::new(Built {
+                pid: std::process::id(),
+                sdk,
+            }),
+            options,
             region,
         })
     }

@@ -37,7 +37,10 @@ class _ClientExceptions:
 class ClientMeta:
     """``client.meta``: what boto3 exposes about a client's configuration."""
 
-    def __init__(self, region_name: str, endpoint_url: str, config: Config) -> None:
+    def __init__(
+        self, region_name: str, endpoint_url: str, config: Config, spec: dict[str, Any]
+    ) -> None:
+        self._spec = spec
         self.region_name = region_name
         self.endpoint_url = endpoint_url
         self.config = config
@@ -96,6 +99,15 @@ class BedrockRuntime:
 
     def __repr__(self) -> str:
         return f"<bedrock_cris.BedrockRuntime region_name={self.meta.region_name!r}>"
+
+    def __reduce__(self) -> Any:
+        return _rebuild_client, (type(self), self.meta._spec)
+
+
+def _rebuild_client(cls: type[Any], spec: dict[str, Any]) -> Any:
+    """Unpickles a client: the same arguments, a new connection pool in this process."""
+    session = Session(**spec["session"])
+    return cls(*session._native_client(SERVICE_NAME, **spec["client"]))
 
 
 def _default_endpoint(region: str) -> str:
@@ -216,7 +228,28 @@ class Session:
         native = NativeClient(options)
         region = native.region_name
         endpoint = endpoint_url or _configured_endpoint() or _default_endpoint(region)
-        return native, ClientMeta(region, endpoint, config)
+        # What a pickle carries: the arguments as given. Credentials are in it
+        # only if the caller passed them explicitly; otherwise the unpickling
+        # process resolves its own from its environment.
+        spec = {
+            "session": {
+                "aws_access_key_id": self._access_key,
+                "aws_secret_access_key": self._secret_key,
+                "aws_session_token": self._session_token,
+                "region_name": self._region_name,
+                "profile_name": self._profile_name,
+            },
+            "client": {
+                "region_name": region_name,
+                "verify": verify,
+                "endpoint_url": endpoint_url,
+                "aws_access_key_id": aws_access_key_id,
+                "aws_secret_access_key": aws_secret_access_key,
+                "aws_session_token": aws_session_token,
+                "config": config,
+            },
+        }
+        return native, ClientMeta(region, endpoint, config, spec)
 
 
 DEFAULT_SESSION: Session | None = None

@@ -64,6 +64,9 @@ class AsyncBedrockRuntime:
     def __repr__(self) -> str:
         return f"<bedrock_cris.aio.AsyncBedrockRuntime region_name={self.meta.region_name!r}>"
 
+    def __reduce__(self) -> Any:
+        return _client._rebuild_client, (type(self), self.meta._spec)
+
 
 class Session(_client.Session):
     """aioboto3's ``Session``: ``client()`` gives an :class:`AsyncBedrockRuntime`."""
