@@ -16,8 +16,9 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use serde_json::Value;
 use tokio::time::Sleep;
 
+use crate::auth::ChunkChain;
 use crate::errors::ApiError;
-use crate::eventstream::{exception_frame, StreamCut, Tail, SETTLE};
+use crate::eventstream::{corrupted, exception_frame, truncated, StreamCut, Tail, SETTLE};
 use crate::faults::StreamEnd;
 use crate::ops::bidi::{unwrap_input, EchoSession, InputDecoder, InputEvent};
 use crate::ops::invoke::chunk_frame;
@@ -62,6 +63,8 @@ pub struct DuplexBody {
     received: usize,
     max_bytes: usize,
     record: Option<PendingRecord>,
+    /// With SigV4 authentication: the `:chunk-signature` chain every input envelope must follow.
+    chain: Option<ChunkChain>,
 }
 
 impl DuplexBody {
@@ -74,6 +77,7 @@ impl DuplexBody {
         delay: Duration,
         shared: &Arc<Shared>,
         request: RecordedRequest,
+        chain: Option<ChunkChain>,
     ) -> Self {
         let record = shared.recorder.enabled().then(|| PendingRecord {
             shared: Arc::clone(shared),
@@ -94,6 +98,7 @@ impl DuplexBody {
             received: 0,
             max_bytes: shared.max_body_bytes,
             record,
+            chain,
         }
     }
 
@@ -127,15 +132,35 @@ impl DuplexBody {
         let Some((_, end)) = self.fault.take() else {
             return;
         };
+        let next = self.pending.pop_front().unwrap_or_else(|| {
+            exception_frame(&ApiError::new(
+                "ModelStreamErrorException",
+                crate::errors::default_message("ModelStreamErrorException"),
+            ))
+        });
         self.pending.clear();
         match end {
             StreamEnd::Exception(e) => self.fail(&e),
             StreamEnd::Cut => self.close_input(Tail::Cut),
             StreamEnd::Stall => self.close_input(Tail::Stall),
+            StreamEnd::Truncate => {
+                self.pending.push_back(truncated(&next));
+                self.close_input(Tail::Finish);
+            }
+            StreamEnd::CorruptCrc => {
+                self.pending.push_back(corrupted(&next));
+                self.close_input(Tail::Finish);
+            }
         }
     }
 
     fn on_message(&mut self, message: &aws_smithy_types::event_stream::Message) {
+        if let Some(chain) = self.chain.as_mut() {
+            if let Err(e) = chain.verify(message) {
+                self.fail(&e);
+                return;
+            }
+        }
         match unwrap_input(message) {
             Ok(InputEvent::Chunk(bytes)) => match self.session.chunk(&bytes) {
                 Ok(answers) => {

@@ -134,8 +134,16 @@ impl ApiError {
 
     /// The `x-amzn-ErrorType` header value.
     pub fn error_type_header(&self) -> String {
+        // Authentication is answered by the service framework, in its own namespace.
+        let namespace = match self.code.as_str() {
+            "MissingAuthenticationTokenException"
+            | "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "IncompleteSignatureException" => "com.amazon.coral.service",
+            _ => "com.amazon.bedrock",
+        };
         format!(
-            "{}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+            "{}:http://internal.amazon.com/coral/{namespace}/",
             self.code
         )
     }

@@ -58,6 +58,20 @@ pub fn exception_frame(error: &ApiError) -> Bytes {
     encode(&message)
 }
 
+/// The first half of `frame`: a stream that ends there ends inside a frame.
+pub fn truncated(frame: &Bytes) -> Bytes {
+    frame.slice(..frame.len() / 2)
+}
+
+/// `frame` with its message CRC (the last four bytes) wrong.
+pub fn corrupted(frame: &Bytes) -> Bytes {
+    let mut bytes = frame.to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0xff;
+    }
+    Bytes::from(bytes)
+}
+
 /// How long a faulted stream waits, after its last frame, before cutting or stalling.
 pub(crate) const SETTLE: Duration = Duration::from_millis(20);
 
@@ -98,6 +112,29 @@ pub enum ResponseBody {
     },
     /// A bidirectional stream: answers produced as the request body arrives.
     Duplex(Box<crate::duplex::DuplexBody>),
+    /// A body that holds a place in the concurrency count until it is sent or dropped.
+    Counted {
+        body: Box<ResponseBody>,
+        _slot: InFlight,
+    },
+}
+
+/// One request in flight; dropping it (with the response body) ends its count.
+#[derive(Debug)]
+pub struct InFlight(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    /// Counts one more request in `counter`; returns it and the count including it.
+    pub fn enter(counter: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> (InFlight, usize) {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+        (InFlight(std::sync::Arc::clone(counter)), n)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl ResponseBody {
@@ -105,11 +142,12 @@ impl ResponseBody {
         ResponseBody::Full(Some(bytes.into()))
     }
 
-    pub fn events(frames: Vec<Bytes>, delay: Duration, tail: Tail) -> Self {
+    /// Sends `frames`, the first after `first_delay`, the others `delay` apart.
+    pub fn events(frames: Vec<Bytes>, first_delay: Duration, delay: Duration, tail: Tail) -> Self {
         ResponseBody::Events {
             frames: frames.into(),
             delay,
-            pause: None,
+            pause: (!first_delay.is_zero()).then(|| Box::pin(tokio::time::sleep(first_delay))),
             tail,
             settled: false,
         }
@@ -127,6 +165,7 @@ impl Body for ResponseBody {
         match self.get_mut() {
             ResponseBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             ResponseBody::Duplex(body) => Pin::new(body.as_mut()).poll_frame(cx),
+            ResponseBody::Counted { body, .. } => Pin::new(body.as_mut()).poll_frame(cx),
             ResponseBody::Events {
                 frames,
                 delay,
@@ -168,13 +207,18 @@ impl Body for ResponseBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, ResponseBody::Full(None))
+        match self {
+            ResponseBody::Full(None) => true,
+            ResponseBody::Counted { body, .. } => body.is_end_stream(),
+            _ => false,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             ResponseBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             ResponseBody::Full(None) => SizeHint::with_exact(0),
+            ResponseBody::Counted { body, .. } => body.size_hint(),
             ResponseBody::Events { .. } | ResponseBody::Duplex(_) => SizeHint::default(),
         }
     }

@@ -23,7 +23,8 @@
 //! default client sends to an `http://` endpoint) and over h2c (HTTP/2 prior knowledge):
 //! - the answer is `200` with `application/vnd.amazon.eventstream` at once, before any input;
 //! - input messages may come in SigV4 envelopes (headers `:chunk-signature`, `:date`; payload:
-//!   the encoded input message; signatures are not checked) or bare; an envelope with an empty
+//!   the encoded input message; signatures checked when authentication is on) or bare (only
+//!   when it is off); an envelope with an empty
 //!   payload, or the end of the request body, ends the input;
 //! - each input `chunk` event (`{"bytes": "<base64>"}`) is answered before the next is read,
 //!   by `chunk` events whose bytes are JSON: `{"index": i, "echo": <the chunk's JSON, keys
@@ -38,12 +39,34 @@
 //! - error faults answer the HTTP error instead; stream faults, the event delay and the
 //!   delta-count knobs apply to the answer events as to other streams.
 //!
+//! Authentication (off unless [`EmulatorConfig::auth`] or [`EmulatorHandle::set_auth`] names
+//! credentials or tokens): SigV4 requests are verified by recomputing the signature from the
+//! received request with the known secret (canonical URI = the path as sent, URI-encoded once
+//! more; sorted canonical query; the client's `SignedHeaders`; the body's SHA-256, or the
+//! `x-amz-content-sha256` value; `x-amz-date` within 15 minutes; scope service `bedrock`, any
+//! region); bidirectional-stream input envelopes must follow the `:chunk-signature` chain.
+//! `Authorization: Bearer <token>` must name a configured token. Refusals are AWS's 403s:
+//! `MissingAuthenticationTokenException`, `UnrecognizedClientException` (unknown key or token),
+//! `InvalidSignatureException` (mismatch, expired, wrong scope), `IncompleteSignatureException`.
+//!
+//! Faults ([`Fault`], per model id or `*`, for the next N requests and/or a seeded fraction):
+//! modelled errors, connection resets before the answer, a delayed first byte, a non-streaming
+//! body that stalls part-way, and streams that end in an exception event, are cut, stall, end
+//! inside a frame or carry a frame with a bad CRC. Besides: a concurrency quota that throttles
+//! requests beyond N in flight, and simulated latency (time to first token, per-token delay).
+//! Each recorded request says which fault applied to it or why authentication refused it.
+//! The same controls are served as JSON under `/_emulator/` (see the `control` module's table):
+//! `GET|POST|DELETE /_emulator/faults`, `GET|DELETE /_emulator/requests`, `POST /_emulator/reset`,
+//! `GET|PUT /_emulator/latency`, `GET|PUT /_emulator/concurrency`, `PUT /_emulator/seed`.
+//!
 //! Conventions that need no setup:
 //! - model id `emulator.error.<Code>` always answers that error (`emulator.error.ThrottlingException`);
 //! - model id `emulator.deltas.<N>.<model id>` answers as `<model id>` with text long enough to
 //!   stream in exactly `N` text deltas (and the same text from the non-streaming operations).
 
+mod auth;
 mod canonical;
+mod control;
 mod duplex;
 mod errors;
 mod eventstream;
@@ -68,8 +91,10 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+pub use auth::{AuthConfig, MAX_SKEW_SECONDS, SIGNING_SERVICE};
+pub use control::PREFIX as CONTROL_PREFIX;
 pub use errors::{default_message, status_for_code, ApiError, MODELLED_CODES};
-pub use faults::{Fault, FaultKind, StreamEnd, ANY_MODEL};
+pub use faults::{api_error, Fault, FaultKind, StreamEnd, ANY_MODEL};
 pub use model_id::MAX_DELTAS;
 pub use recorder::RecordedRequest;
 
@@ -86,6 +111,8 @@ pub struct EmulatorConfig {
     pub record_limit: usize,
     /// Larger request bodies are refused with 413.
     pub max_body_bytes: usize,
+    /// Who may call; empty (the default): anyone, unchecked.
+    pub auth: AuthConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -96,6 +123,7 @@ impl Default for EmulatorConfig {
             stream_deltas: 0,
             record_limit: 1000,
             max_body_bytes: 32 * 1024 * 1024,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -112,6 +140,7 @@ pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
         config.event_delay,
         config.stream_deltas.min(MAX_DELTAS),
     ));
+    shared.set_auth(config.auth);
     let (stop_tx, stop_rx) = oneshot::channel();
     let thread_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
@@ -184,9 +213,8 @@ impl EmulatorHandle {
     /// `error`; `times`: `None` forever, `Some(n)` the next `n` requests.
     pub fn fail(&self, model_id: &str, error: ApiError, times: Option<u32>) {
         self.add_fault(Fault {
-            model_id: model_id.to_string(),
-            kind: FaultKind::Error(error),
             remaining: times,
+            ..Fault::new(model_id, FaultKind::Error(error))
         });
     }
 
@@ -199,15 +227,61 @@ impl EmulatorHandle {
         times: Option<u32>,
     ) {
         self.add_fault(Fault {
-            model_id: model_id.to_string(),
-            kind: FaultKind::Stream { after_events, end },
             remaining: times,
+            ..Fault::new(model_id, FaultKind::Stream { after_events, end })
         });
     }
 
     /// Adds a fault; the first matching fault, in the order added, applies to a request.
     pub fn add_fault(&self, fault: Fault) {
         self.shared.faults.add(fault);
+    }
+
+    /// Adds faults from their JSON form (one object or a list; see [`Fault::from_json`]),
+    /// all or none; returns how many.
+    pub fn add_faults_json(&self, spec: &serde_json::Value) -> Result<usize, String> {
+        control::add_faults(&self.shared, spec)
+    }
+
+    /// Sets the seed that decides which requests a fault with a `fraction` picks
+    /// (the same seed and faults pick the same requests).
+    pub fn set_fault_seed(&self, seed: u64) {
+        self.shared.faults.set_seed(seed);
+    }
+
+    /// Throttles (ThrottlingException) every request beyond `limit` in flight at once
+    /// (`None`: no limit). A request is in flight from its arrival until its answer is sent.
+    pub fn set_concurrency_limit(&self, limit: Option<usize>) {
+        self.shared
+            .concurrency_limit
+            .store(limit.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Requests being served right now.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Simulated model latency for later requests: a stream's first event waits
+    /// `time_to_first_token` and each later event `per_token` more (on top of the event
+    /// delay); a non-streaming answer waits `time_to_first_token + per_token * output tokens`.
+    pub fn set_latency(&self, time_to_first_token: Duration, per_token: Duration) {
+        self.shared.set_latency(time_to_first_token, per_token);
+    }
+
+    /// Replaces who may call (an empty config turns checking off).
+    pub fn set_auth(&self, auth: AuthConfig) {
+        self.shared.set_auth(auth);
+    }
+
+    /// Who may call.
+    pub fn auth(&self) -> AuthConfig {
+        (*self.shared.auth_config()).clone()
+    }
+
+    /// `http://HOST:PORT/_emulator`, the base of the control API.
+    pub fn control_url(&self) -> String {
+        format!("{}{}", self.endpoint_url(), CONTROL_PREFIX)
     }
 
     /// The faults still in force.
@@ -220,11 +294,10 @@ impl EmulatorHandle {
         self.shared.faults.clear();
     }
 
-    /// Back to a fresh state: no faults, no recorded requests, no async-invoke jobs.
+    /// Back to a fresh state: no faults (fault seed 0), recorded requests, async-invoke jobs,
+    /// latency or concurrency limit. Authentication, the event delay and the delta count stay.
     pub fn reset(&self) {
-        self.reset_faults();
-        self.clear_requests();
-        self.shared.jobs.clear();
+        self.shared.reset();
     }
 
     /// Sets the pause between stream events for later requests.

@@ -18,6 +18,12 @@ pub struct RecordedRequest {
     /// sends them lower-case).
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// The injected fault applied to it, if any (see `FaultKind::label`: `error:ThrottlingException`,
+    /// `reset`, `quota:ThrottlingException`, ...).
+    pub fault: Option<String>,
+    /// The error code it was refused with by authentication, if it was
+    /// (`InvalidSignatureException`, `UnrecognizedClientException`, ...).
+    pub auth_error: Option<String>,
 }
 
 /// Keeps the most recent `limit` requests (a ring, so benchmarks cannot exhaust memory) and
@@ -87,6 +93,8 @@ mod tests {
             query: String::new(),
             headers: vec![],
             body: Bytes::new(),
+            fault: None,
+            auth_error: None,
         }
     }
 

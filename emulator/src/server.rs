@@ -2,10 +2,9 @@
 //! plays a remote service, so it never shares the client's runtime), hyper's HTTP/1.1 + h2c
 //! connection handling, and the dispatch from routes to operations.
 
-use std::convert::Infallible;
 use std::net::TcpListener as StdListener;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -20,9 +19,11 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::auth::{self, AuthConfig, Authenticated, Payload};
+use crate::control;
 use crate::duplex::DuplexBody;
 use crate::errors::ApiError;
-use crate::eventstream::{exception_frame, ResponseBody, Tail};
+use crate::eventstream::{corrupted, exception_frame, truncated, InFlight, ResponseBody, Tail};
 use crate::faults::{FaultKind, FaultRegistry, StreamEnd};
 use crate::model_id::{resolve, ModelRef, Resolution};
 use crate::ops::async_invoke::{signing_region, AsyncJobs};
@@ -42,8 +43,22 @@ pub(crate) struct Shared {
     pub event_delay_us: AtomicU64,
     pub stream_deltas: AtomicUsize,
     pub max_body_bytes: usize,
+    /// Who may call (nobody is checked when it is empty).
+    pub auth: RwLock<Arc<AuthConfig>>,
+    /// Requests being served (received and not yet fully answered).
+    pub in_flight: Arc<AtomicUsize>,
+    /// More requests in flight than this are throttled (0: no limit).
+    pub concurrency_limit: AtomicUsize,
+    /// Simulated latency: before the first event or the whole answer...
+    pub first_token_us: AtomicU64,
+    /// ...and per output token (non-streaming) or between events (streams).
+    pub per_token_us: AtomicU64,
     request_nonce: u64,
     request_counter: AtomicU64,
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 impl Shared {
@@ -60,11 +75,14 @@ impl Shared {
             recorder: Recorder::new(record_limit),
             faults: FaultRegistry::default(),
             jobs: AsyncJobs::default(),
-            event_delay_us: AtomicU64::new(
-                u64::try_from(event_delay.as_micros()).unwrap_or(u64::MAX),
-            ),
+            event_delay_us: AtomicU64::new(micros(event_delay)),
             stream_deltas: AtomicUsize::new(deltas),
             max_body_bytes,
+            auth: RwLock::new(Arc::new(AuthConfig::default())),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            concurrency_limit: AtomicUsize::new(0),
+            first_token_us: AtomicU64::new(0),
+            per_token_us: AtomicU64::new(0),
             request_nonce: mix64(
                 now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
             ),
@@ -80,7 +98,59 @@ impl Shared {
     pub(crate) fn event_delay(&self) -> Duration {
         Duration::from_micros(self.event_delay_us.load(Ordering::Relaxed))
     }
+
+    pub(crate) fn auth_config(&self) -> Arc<AuthConfig> {
+        Arc::clone(&self.auth.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn set_auth(&self, config: AuthConfig) {
+        *self.auth.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    /// `(time to first token, per-token delay)`.
+    pub(crate) fn latency(&self) -> (Duration, Duration) {
+        (
+            Duration::from_micros(self.first_token_us.load(Ordering::Relaxed)),
+            Duration::from_micros(self.per_token_us.load(Ordering::Relaxed)),
+        )
+    }
+
+    pub(crate) fn set_latency(&self, first_token: Duration, per_token: Duration) {
+        self.first_token_us
+            .store(micros(first_token), Ordering::Relaxed);
+        self.per_token_us
+            .store(micros(per_token), Ordering::Relaxed);
+    }
+
+    /// Back to a fresh state: no faults (seed 0), recorded requests, async-invoke jobs,
+    /// latency or concurrency limit.
+    pub(crate) fn reset(&self) {
+        self.faults.clear();
+        self.faults.set_seed(0);
+        self.recorder.clear();
+        self.jobs.clear();
+        self.set_latency(Duration::ZERO, Duration::ZERO);
+        self.concurrency_limit.store(0, Ordering::Relaxed);
+    }
+
+    fn save(&self, record: Option<RecordedRequest>) {
+        if let Some(r) = record {
+            self.recorder.record(r);
+        }
+    }
 }
+
+/// A reset fault: the service answers nothing and hyper drops the connection.
+#[derive(Debug)]
+pub(crate) struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
 
 /// Runs the accept loop on `listener` until `stop` fires, on the calling (dedicated) thread.
 pub(crate) fn run(listener: StdListener, shared: Arc<Shared>, stop: oneshot::Receiver<()>) {
@@ -112,13 +182,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                     tokio::spawn(async move {
                         let service = service_fn(move |req| {
                             let shared = Arc::clone(&shared);
-                            async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+                            async move { handle(&shared, req).await }
                         });
                         // auto::Builder serves HTTP/1.1 and h2c (prior knowledge) alike; both
                         // carry bidirectional streams (HTTP/1.1 as a chunked request body read
                         // while the chunked response is written).
                         // Connection errors (malformed HTTP, resets, cut streams) end only
-                        // that connection.
+                        // that connection; so does a service error (a reset fault).
                         let _ = auto::Builder::new(TokioExecutor::new())
                             .serve_connection(TokioIo::new(stream), service)
                             .await;
@@ -131,90 +201,236 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
     }
 }
 
-async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<ResponseBody> {
+async fn handle(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<ResponseBody>, ConnectionReset> {
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
-    shared.recorder.count();
-    let route = route(&parts.method, parts.uri.path());
-    if let Route::InvokeModelWithBidirectionalStream { model_id } = &route {
-        // The request body is the input event stream: read as it arrives, never collected.
-        return bidirectional(shared, &parts, body, model_id, &request_id);
+    if control::is_control(parts.uri.path()) {
+        return Ok(control::handle(shared, &parts, body).await);
     }
-    let body = match Limited::new(body, shared.max_body_bytes).collect().await {
-        Ok(collected) => collected.to_bytes(),
+    shared.recorder.count();
+    let (in_flight, count) = InFlight::enter(&shared.in_flight);
+    let route = route(&parts.method, parts.uri.path());
+    let response = if let Route::InvokeModelWithBidirectionalStream { model_id } = &route {
+        // The request body is the input event stream: read as it arrives, never collected.
+        bidirectional(shared, &parts, body, model_id, &request_id, count).await?
+    } else {
+        unary(shared, &parts, body, &route, &request_id, count).await?
+    };
+    Ok(response.map(|body| ResponseBody::Counted {
+        body: Box::new(body),
+        _slot: in_flight,
+    }))
+}
+
+/// Reads a whole request body, within the size limit.
+pub(crate) async fn collect(shared: &Shared, body: Incoming) -> Result<Bytes, ApiError> {
+    match Limited::new(body, shared.max_body_bytes).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
             let mut err = ApiError::validation(format!(
                 "Request body exceeds the emulator's limit of {} bytes.",
                 shared.max_body_bytes
             ));
             err.status = 413;
-            return error_response(&err, &request_id);
+            Err(err)
         }
-        Err(_) => {
-            return error_response(
-                &ApiError::new("SerializationException", "Could not read the request body."),
-                &request_id,
-            )
-        }
-    };
-    if shared.recorder.enabled() {
-        shared.recorder.record(record(&parts, body.clone()));
-    }
-    match dispatch(shared, &route, &parts, &body) {
-        Ok((reply, tail)) => ok_response(reply, tail, shared.event_delay(), &request_id),
-        Err(err) => error_response(&err, &request_id),
+        Err(_) => Err(ApiError::new(
+            "SerializationException",
+            "Could not read the request body.",
+        )),
     }
 }
 
-/// InvokeModelWithBidirectionalStream: model and faults are checked up front (an error is an
-/// ordinary HTTP error answer); then `200` and an event stream answering the input as it comes.
-fn bidirectional(
+/// The concurrency quota's answer to one request too many.
+fn over_quota(shared: &Shared, in_flight: usize) -> Option<ApiError> {
+    let limit = shared.concurrency_limit.load(Ordering::Relaxed);
+    (limit > 0 && in_flight > limit).then(|| {
+        ApiError::new(
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+        )
+    })
+}
+
+/// Authentication and the concurrency quota, in the order the service applies them.
+fn admit(
+    shared: &Shared,
+    parts: &Parts,
+    payload: Payload<'_>,
+    in_flight: usize,
+    record: &mut Option<RecordedRequest>,
+) -> Result<Authenticated, ApiError> {
+    let authenticated = auth::verify(&shared.auth_config(), parts, payload).inspect_err(|e| {
+        if let Some(r) = record.as_mut() {
+            r.auth_error = Some(e.code.clone());
+        }
+    })?;
+    if let Some(e) = over_quota(shared, in_flight) {
+        if let Some(r) = record.as_mut() {
+            r.fault = Some(format!("quota:{}", e.code));
+        }
+        return Err(e);
+    }
+    Ok(authenticated)
+}
+
+/// Every operation but the bidirectional stream: the body is read whole, then answered.
+async fn unary(
+    shared: &Arc<Shared>,
+    parts: &Parts,
+    body: Incoming,
+    route: &Route,
+    request_id: &str,
+    in_flight: usize,
+) -> Result<Response<ResponseBody>, ConnectionReset> {
+    let body = match collect(shared, body).await {
+        Ok(body) => body,
+        Err(e) => return Ok(error_response(&e, request_id)),
+    };
+    let mut record = shared
+        .recorder
+        .enabled()
+        .then(|| record(parts, body.clone()));
+    if let Err(e) = admit(shared, parts, Payload::Body(&body), in_flight, &mut record) {
+        shared.save(record);
+        return Ok(error_response(&e, request_id));
+    }
+    let mut taken = None;
+    let result = dispatch(shared, route, parts, &body, &mut taken);
+    if let Some(r) = record.as_mut() {
+        r.fault = taken.as_ref().map(FaultKind::label);
+    }
+    shared.save(record);
+    let mut stall_after = None;
+    match taken {
+        Some(FaultKind::Reset) => return Err(ConnectionReset),
+        Some(FaultKind::Delay(d)) => tokio::time::sleep(d).await,
+        Some(FaultKind::StallBody { after_bytes }) => stall_after = Some(after_bytes),
+        _ => {}
+    }
+    Ok(match result {
+        Ok((reply, tail)) => {
+            let (first_token, per_token) = shared.latency();
+            let first_event = match &reply.body {
+                ReplyBody::Events(_) => first_token,
+                ReplyBody::Full(bytes) => {
+                    // The whole answer waits for its last token.
+                    let tokens = u32::try_from(output_tokens(&reply, bytes)).unwrap_or(u32::MAX);
+                    tokio::time::sleep(
+                        first_token.saturating_add(per_token.saturating_mul(tokens)),
+                    )
+                    .await;
+                    Duration::ZERO
+                }
+            };
+            let pacing = Pacing {
+                first_event,
+                between_events: shared.event_delay().saturating_add(per_token),
+            };
+            ok_response(reply, tail, pacing, stall_after, request_id)
+        }
+        Err(err) => error_response(&err, request_id),
+    })
+}
+
+/// The output token count of a non-streaming answer: its token header, or `usage.outputTokens`.
+fn output_tokens(reply: &Reply, body: &[u8]) -> u64 {
+    if let Some((_, v)) = reply
+        .headers
+        .iter()
+        .find(|(k, _)| *k == "x-amzn-bedrock-output-token-count")
+    {
+        return v.parse().unwrap_or(0);
+    }
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/usage/outputTokens").and_then(|t| t.as_u64()))
+        .unwrap_or(0)
+}
+
+/// InvokeModelWithBidirectionalStream: authentication, model and faults are checked up front
+/// (an error is an ordinary HTTP error answer); then `200` and an event stream answering the
+/// input as it comes.
+async fn bidirectional(
     shared: &Arc<Shared>,
     parts: &Parts,
     body: Incoming,
     model_id: &str,
     request_id: &str,
-) -> Response<ResponseBody> {
-    let start = || -> Result<(ModelRef, Option<(usize, StreamEnd)>), ApiError> {
+    in_flight: usize,
+) -> Result<Response<ResponseBody>, ConnectionReset> {
+    // The input is read later, by the answer: recorded then, or with an empty body if refused.
+    let mut record = shared
+        .recorder
+        .enabled()
+        .then(|| record(parts, Bytes::new()));
+    let chain = match admit(shared, parts, Payload::Streamed, in_flight, &mut record) {
+        Ok(Authenticated::SigV4(chain)) => Some(chain),
+        Ok(_) => None,
+        Err(e) => {
+            shared.save(record);
+            return Ok(error_response(&e, request_id));
+        }
+    };
+    let mut taken = None;
+    let mut start = || -> Result<(ModelRef, Option<(usize, StreamEnd)>), ApiError> {
         let model = match resolve(model_id) {
             Ok(Resolution::Model(m)) => m,
             Ok(Resolution::Error(e)) => return Err(e),
             Err(e) => {
-                check_faults(shared, &[model_id], true)?;
+                check_faults(shared, &[model_id], true, &mut taken)?;
                 return Err(e);
             }
         };
-        let fault = check_faults(shared, &[model_id, &model.base], true)?;
+        let fault = check_faults(shared, &[model_id, &model.base], true, &mut taken)?;
         if !bidi::supports(&model) {
             return Err(bidi::unsupported_model());
         }
         Ok((model, fault))
     };
-    match start() {
+    let started = start();
+    if let Some(r) = record.as_mut() {
+        r.fault = taken.as_ref().map(FaultKind::label);
+    }
+    match taken {
+        Some(FaultKind::Reset) => {
+            shared.save(record);
+            return Err(ConnectionReset);
+        }
+        Some(FaultKind::Delay(d)) => tokio::time::sleep(d).await,
+        _ => {}
+    }
+    Ok(match started {
         Ok((model, fault)) => {
             let deltas = model
                 .deltas
                 .unwrap_or_else(|| shared.stream_deltas.load(Ordering::Relaxed));
+            let (_, per_token) = shared.latency();
             let duplex = DuplexBody::new(
                 body,
                 EchoSession::new(&model, deltas),
                 fault,
-                shared.event_delay(),
+                shared.event_delay().saturating_add(per_token),
                 shared,
-                record(parts, Bytes::new()),
+                record.unwrap_or_else(|| record_of(parts)),
+                chain,
             );
             base_response(200, request_id, "application/vnd.amazon.eventstream")
                 .body(ResponseBody::Duplex(Box::new(duplex)))
                 .unwrap_or_else(|_| Response::new(ResponseBody::full(Bytes::new())))
         }
         Err(err) => {
-            // The input is not read: recorded with an empty body.
-            if shared.recorder.enabled() {
-                shared.recorder.record(record(parts, Bytes::new()));
-            }
+            shared.save(record);
             error_response(&err, request_id)
         }
-    }
+    })
+}
+
+fn record_of(parts: &Parts) -> RecordedRequest {
+    record(parts, Bytes::new())
 }
 
 fn record(parts: &Parts, body: Bytes) -> RecordedRequest {
@@ -233,20 +449,25 @@ fn record(parts: &Parts, body: Bytes) -> RecordedRequest {
             })
             .collect(),
         body,
+        fault: None,
+        auth_error: None,
     }
 }
 
-/// Takes a fault for this request: an error fault answers at once; a stream fault is returned
-/// for the body to apply.
+/// Takes a fault for this request (noted in `taken`): an error fault answers at once; a
+/// stream fault is returned for the body to apply; the others are applied by the caller.
 fn check_faults(
     shared: &Shared,
     ids: &[&str],
     streaming: bool,
+    taken: &mut Option<FaultKind>,
 ) -> Result<Option<(usize, StreamEnd)>, ApiError> {
-    match shared.faults.take(ids, streaming) {
+    let kind = shared.faults.take(ids, streaming);
+    *taken = kind.clone();
+    match kind {
         Some(FaultKind::Error(e)) => Err(e),
         Some(FaultKind::Stream { after_events, end }) => Ok(Some((after_events, end))),
-        None => Ok(None),
+        _ => Ok(None),
     }
 }
 
@@ -255,6 +476,7 @@ fn dispatch(
     route: &Route,
     parts: &Parts,
     body: &[u8],
+    taken: &mut Option<FaultKind>,
 ) -> Result<(Reply, Tail), ApiError> {
     let model_id = match route {
         Route::Converse { model_id }
@@ -263,11 +485,11 @@ fn dispatch(
         | Route::InvokeModelWithResponseStream { model_id }
         | Route::CountTokens { model_id } => model_id,
         Route::ApplyGuardrail { guardrail_id, .. } => {
-            check_faults(shared, &[guardrail_id], false)?;
+            check_faults(shared, &[guardrail_id], false, taken)?;
             return Ok((guardrail::apply_guardrail(body)?, Tail::Finish));
         }
         Route::StartAsyncInvoke => {
-            check_faults(shared, &[], false)?;
+            check_faults(shared, &[], false, taken)?;
             let auth = parts
                 .headers
                 .get("authorization")
@@ -278,11 +500,11 @@ fn dispatch(
             ));
         }
         Route::GetAsyncInvoke { invocation_arn } => {
-            check_faults(shared, &[], false)?;
+            check_faults(shared, &[], false, taken)?;
             return Ok((shared.jobs.get(invocation_arn)?, Tail::Finish));
         }
         Route::ListAsyncInvokes => {
-            check_faults(shared, &[], false)?;
+            check_faults(shared, &[], false, taken)?;
             return Ok((
                 shared.jobs.list(parts.uri.query().unwrap_or(""))?,
                 Tail::Finish,
@@ -311,11 +533,11 @@ fn dispatch(
         Ok(Resolution::Error(e)) => return Err(e),
         Err(e) => {
             // Faults may target ids the emulator doesn't know.
-            check_faults(shared, &[model_id], streaming)?;
+            check_faults(shared, &[model_id], streaming, taken)?;
             return Err(e);
         }
     };
-    let stream_fault = check_faults(shared, &[model_id, &model.base], streaming)?;
+    let stream_fault = check_faults(shared, &[model_id, &model.base], streaming, taken)?;
     let ctx = ModelCtx {
         model: &model,
         body,
@@ -332,14 +554,39 @@ fn dispatch(
     };
     let mut tail = Tail::Finish;
     if let (Some((after, end)), ReplyBody::Events(frames)) = (stream_fault, &mut reply.body) {
-        frames.truncate(after);
         match end {
-            StreamEnd::Exception(e) => frames.push(exception_frame(&e)),
-            StreamEnd::Cut => tail = Tail::Cut,
-            StreamEnd::Stall => tail = Tail::Stall,
+            StreamEnd::Exception(e) => {
+                frames.truncate(after);
+                frames.push(exception_frame(&e));
+            }
+            StreamEnd::Cut => {
+                frames.truncate(after);
+                tail = Tail::Cut;
+            }
+            StreamEnd::Stall => {
+                frames.truncate(after);
+                tail = Tail::Stall;
+            }
+            StreamEnd::Truncate => {
+                let next = frames.get(after).map(truncated);
+                frames.truncate(after);
+                frames.extend(next);
+            }
+            StreamEnd::CorruptCrc => {
+                if let Some(frame) = frames.get_mut(after) {
+                    *frame = corrupted(frame);
+                }
+            }
         }
     }
     Ok((reply, tail))
+}
+
+/// When stream events are sent.
+#[derive(Debug, Clone, Copy)]
+struct Pacing {
+    first_event: Duration,
+    between_events: Duration,
 }
 
 fn header_value(s: String) -> HeaderValue {
@@ -361,10 +608,12 @@ fn base_response(
         .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
 }
 
+/// A successful answer; `stall_after`: send only that many bytes of a whole body, then stall.
 fn ok_response(
     reply: Reply,
     tail: Tail,
-    delay: Duration,
+    pacing: Pacing,
+    stall_after: Option<usize>,
     request_id: &str,
 ) -> Response<ResponseBody> {
     let mut builder = base_response(200, request_id, reply.content_type);
@@ -374,9 +623,18 @@ fn ok_response(
     let body = match reply.body {
         ReplyBody::Full(bytes) => {
             builder = builder.header(CONTENT_LENGTH, bytes.len());
-            ResponseBody::full(bytes)
+            match stall_after {
+                Some(n) => {
+                    let part = Bytes::from(bytes);
+                    let part = part.slice(..n.min(part.len()));
+                    ResponseBody::events(vec![part], Duration::ZERO, Duration::ZERO, Tail::Stall)
+                }
+                None => ResponseBody::full(bytes),
+            }
         }
-        ReplyBody::Events(frames) => ResponseBody::events(frames, delay, tail),
+        ReplyBody::Events(frames) => {
+            ResponseBody::events(frames, pacing.first_event, pacing.between_events, tail)
+        }
     };
     builder
         .body(body)
@@ -524,6 +782,7 @@ mod tests {
                     &route(&parts.method, parts.uri.path()),
                     &parts,
                     &bytes,
+                    &mut None,
                 );
                 // The unmutated request is valid.
                 assert!(i > 0 || result.is_ok(), "{path}: {:?}", result.err());

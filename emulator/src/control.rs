@@ -1,0 +1,204 @@
+//! The control API: JSON endpoints under `/_emulator/` to inspect and steer a running emulator
+//! from any language or process (the Python binding calls the same code directly).
+//! Control requests are neither authenticated, counted, recorded nor faulted.
+//!
+//! | method and path | body / answer |
+//! |---|---|
+//! | `GET /_emulator/faults` | `{"faults": [fault, ...]}` |
+//! | `POST /_emulator/faults` | a fault, or a list of them (see [`Fault::from_json`]) |
+//! | `DELETE /_emulator/faults` | removes every fault |
+//! | `GET /_emulator/requests` | `{"requests": [{"method", "path", "query", "headers", "body_base64", "fault", "auth_error"}]}` |
+//! | `DELETE /_emulator/requests` | forgets recorded requests |
+//! | `POST /_emulator/reset` | no faults, requests, jobs, latency or quota |
+//! | `GET`/`PUT /_emulator/latency` | `{"time_to_first_token": s, "per_token": s}` |
+//! | `GET`/`PUT /_emulator/concurrency` | `{"limit": n}` (`null` or 0: none) |
+//! | `PUT /_emulator/seed` | `{"seed": n}`: which requests fractional faults pick |
+//!
+//! Errors are `400 {"message": "..."}`; an unknown path is `404`.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::eventstream::ResponseBody;
+use crate::faults::Fault;
+use crate::recorder::RecordedRequest;
+use crate::server::{collect, Shared};
+
+/// The reserved path prefix.
+pub const PREFIX: &str = "/_emulator";
+
+pub(crate) fn is_control(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/_emulator/")
+}
+
+fn answer(status: u16, value: &Value) -> Response<ResponseBody> {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = Response::new(ResponseBody::full(Bytes::new()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    *response.body_mut() = ResponseBody::full(body);
+    response
+}
+
+fn bad(message: impl Into<String>) -> Response<ResponseBody> {
+    answer(400, &json!({"message": message.into()}))
+}
+
+/// A recorded request as JSON (the body in base64, since it may be binary).
+pub fn request_json(r: &RecordedRequest) -> Value {
+    json!({
+        "method": r.method,
+        "path": r.path,
+        "query": r.query,
+        "headers": r.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "body_base64": aws_smithy_types::base64::encode(&r.body),
+        "fault": r.fault,
+        "auth_error": r.auth_error,
+    })
+}
+
+fn seconds(value: &Value, name: &str) -> Result<Duration, String> {
+    match value.get(name) {
+        None | Some(Value::Null) => Ok(Duration::ZERO),
+        Some(v) => v
+            .as_f64()
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .ok_or_else(|| format!("{name} must be a finite number of seconds >= 0")),
+    }
+}
+
+/// Adds the faults in `body` (one object or a list); all or none.
+pub(crate) fn add_faults(shared: &Shared, body: &Value) -> Result<usize, String> {
+    let specs = match body {
+        Value::Array(items) => items.iter().collect::<Vec<_>>(),
+        one => vec![one],
+    };
+    let faults = specs
+        .into_iter()
+        .map(Fault::from_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = faults.len();
+    for f in faults {
+        shared.faults.add(f);
+    }
+    Ok(n)
+}
+
+pub(crate) async fn handle(
+    shared: &Shared,
+    parts: &Parts,
+    body: Incoming,
+) -> Response<ResponseBody> {
+    let body = match collect(shared, body).await {
+        Ok(b) => b,
+        Err(e) => return bad(e.message),
+    };
+    let json_body = || -> Result<Value, String> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(json!({}));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("the body is not JSON: {e}"))
+    };
+    let path = parts.uri.path().trim_end_matches('/');
+    let method = &parts.method;
+    match (method, path.strip_prefix(PREFIX).unwrap_or("")) {
+        (&Method::GET, "/faults") => {
+            let faults: Vec<Value> = shared.faults.list().iter().map(Fault::to_json).collect();
+            answer(200, &json!({ "faults": faults }))
+        }
+        (&Method::POST, "/faults") => match json_body() {
+            Ok(v) => match add_faults(shared, &v) {
+                Ok(n) => answer(200, &json!({ "added": n })),
+                Err(e) => bad(e),
+            },
+            Err(e) => bad(e),
+        },
+        (&Method::DELETE, "/faults") => {
+            shared.faults.clear();
+            answer(200, &json!({}))
+        }
+        (&Method::GET, "/requests") => {
+            let requests: Vec<Value> = shared
+                .recorder
+                .snapshot()
+                .iter()
+                .map(request_json)
+                .collect();
+            answer(
+                200,
+                &json!({ "requests": requests, "total": shared.recorder.total() }),
+            )
+        }
+        (&Method::DELETE, "/requests") => {
+            shared.recorder.clear();
+            answer(200, &json!({}))
+        }
+        (&Method::POST, "/reset") => {
+            shared.reset();
+            answer(200, &json!({}))
+        }
+        (&Method::GET, "/latency") => {
+            let (first, per) = shared.latency();
+            answer(
+                200,
+                &json!({"time_to_first_token": first.as_secs_f64(), "per_token": per.as_secs_f64()}),
+            )
+        }
+        (&Method::PUT, "/latency") => match json_body() {
+            Ok(v) => match (seconds(&v, "time_to_first_token"), seconds(&v, "per_token")) {
+                (Ok(first), Ok(per)) => {
+                    shared.set_latency(first, per);
+                    answer(200, &json!({}))
+                }
+                (Err(e), _) | (_, Err(e)) => bad(e),
+            },
+            Err(e) => bad(e),
+        },
+        (&Method::GET, "/concurrency") => {
+            let limit = shared.concurrency_limit.load(Ordering::Relaxed);
+            answer(
+                200,
+                &json!({"limit": (limit > 0).then_some(limit), "in_flight": shared.in_flight.load(Ordering::Relaxed)}),
+            )
+        }
+        (&Method::PUT, "/concurrency") => match json_body() {
+            Ok(v) => match v.get("limit") {
+                None | Some(Value::Null) => {
+                    shared.concurrency_limit.store(0, Ordering::Relaxed);
+                    answer(200, &json!({}))
+                }
+                Some(n) => match n.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) => {
+                        shared.concurrency_limit.store(n, Ordering::Relaxed);
+                        answer(200, &json!({}))
+                    }
+                    None => bad("limit must be an integer >= 0 or null"),
+                },
+            },
+            Err(e) => bad(e),
+        },
+        (&Method::PUT, "/seed") => match json_body() {
+            Ok(v) => match v.get("seed").and_then(Value::as_u64) {
+                Some(seed) => {
+                    shared.faults.set_seed(seed);
+                    answer(200, &json!({}))
+                }
+                None => bad("seed must be an integer >= 0"),
+            },
+            Err(e) => bad(e),
+        },
+        _ => answer(
+            404,
+            &json!({"message": format!("no control endpoint {method} {}", parts.uri.path())}),
+        ),
+    }
+}
