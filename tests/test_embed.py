@@ -542,5 +542,5 @@ def test_ctrl_c_interrupts_embed(stalled: Stalled) -> None:
     child.send_signal(signal.SIGINT)
     line = child.stdout.readline().split()
     assert child.wait(timeout=10) == 0
-    assert line[0] == "interrupted" and float(line[1]) - sent < 0.5
+    assert line[0] == "interrupted" and float(line[1]) - sent < 1.0
     assert wait_until(lambda: stalled.open_connections() == 0)
