@@ -68,9 +68,12 @@ where
     py.detach(|| {
         runtime.block_on(async move {
             tokio::pin!(future);
-            let mut ticks = tokio::time::interval(SIGNAL_POLL);
+            // The first tick is one period out: an immediate first tick would not be
+            // immediate at all but wait for the timer wheel's next turn (about 1 ms),
+            // which once cost every call from the main thread most of its time.
+            let start = tokio::time::Instant::now() + SIGNAL_POLL;
+            let mut ticks = tokio::time::interval_at(start, SIGNAL_POLL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            ticks.tick().await; // the first tick is immediate
             loop {
                 tokio::select! {
                     biased;
