@@ -168,3 +168,39 @@ def facade_calls(endpoint: str, pool: int) -> Calls:
 
     calls.async_converse = async_converse
     return calls
+
+
+@contender(
+    "native",
+    cold_start="import bedrock_cris\nbedrock_cris.Client('us-east-1', endpoint_url=ENDPOINT)",
+)
+def native_calls(endpoint: str, pool: int) -> Calls:
+    """Our native API (``bedrock_cris.Client``): result objects, text deltas, numpy embeddings.
+
+    Its stream yields the 500 text deltas only (not the start/stop/metadata events), and its
+    ``embed`` sends up to 8 requests at once (its default).
+    """
+    import bedrock_cris
+
+    if not hasattr(bedrock_cris, "Client"):
+        raise ImportError("this build of bedrock_cris has no native API")
+    client = bedrock_cris.Client(REGION, endpoint_url=endpoint, model=MODEL, **CREDENTIALS)
+
+    def stream() -> int:
+        deltas = 0
+        for _delta in client.stream(PROMPT, model=STREAM_MODEL):
+            deltas += 1
+        return deltas
+
+    @contextlib.asynccontextmanager
+    async def async_converse() -> AsyncIterator[AsyncConverse]:
+        yield lambda: client.aconverse(PROMPT)
+
+    return Calls(
+        converse=lambda: client.converse(PROMPT),
+        stream=stream,
+        async_converse=async_converse,
+        embed=lambda texts: (
+            client.embed(texts, model=EMBED_MODEL, dimensions=EMBED_DIMENSIONS).vectors
+        ),
+    )

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! bedrock-cris-floor SCENARIO --endpoint URL [--runtime multi|current] [--seconds S]
-//!                    [--warmup S] [--concurrency C] [--model ID]
+//!                    [--warmup S] [--concurrency C] [--model ID] [--workers N]
+//!                    [--drive inside|per-call|spawn|per-call-ticks|per-call-ticks-later]
 //! ```
 //!
 //! Scenarios, each run for a warm-up and then timed for `--seconds`, as `bench/worker.py`
@@ -12,6 +13,11 @@
 //! calls, every event read). Prints one JSON object like the worker's: `ops`, `events`,
 //! `wall` and `cpu` (user+sys of the whole process) in seconds, `switches` (context switches)
 //! and `rss_peak` (KiB).
+//!
+//! `--workers` and `--drive` are for profiling the binding's choices: how many runtime workers,
+//! and whether a sequential call is awaited inside one `block_on` (the floor), waited for with
+//! a `block_on` per call from the calling thread (what a blocking binding does), or spawned
+//! onto the workers with the calling thread waiting for its result.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,10 +32,28 @@ use aws_sdk_bedrockruntime::Client;
 const DEFAULT_MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 const PROMPT: &str = "Explain cloud computing in 2 sentences.";
 
+/// How sequential calls are driven (the variants a Python binding can choose between).
+#[derive(Clone, Copy, PartialEq)]
+enum Drive {
+    /// One `block_on` around the whole loop: the floor proper.
+    Inside,
+    /// One `block_on` per call from the main thread, as a binding's blocking call does.
+    PerCall,
+    /// Each call spawned onto the runtime, the main thread blocking on its handle.
+    Spawn,
+    /// As `PerCall`, racing the call against a 50 ms signal-check interval whose first tick
+    /// is awaited at once (what the binding's main-thread wait did).
+    PerCallTicks,
+    /// As `PerCallTicks` with the interval's first tick 50 ms out.
+    PerCallTicksLater,
+}
+
 struct Args {
     scenario: String,
     endpoint: String,
     current_thread: bool,
+    workers: Option<usize>,
+    drive: Drive,
     seconds: f64,
     warmup: f64,
     concurrency: usize,
@@ -43,6 +67,8 @@ fn parse_args() -> Result<Args, String> {
         scenario,
         endpoint: String::new(),
         current_thread: false,
+        workers: None,
+        drive: Drive::Inside,
         seconds: 2.0,
         warmup: 0.3,
         concurrency: 1,
@@ -55,6 +81,17 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--endpoint" => args.endpoint = value.clone(),
             "--runtime" => args.current_thread = value == "current",
+            "--workers" => args.workers = Some(number()?.max(1)),
+            "--drive" => {
+                args.drive = match value.as_str() {
+                    "inside" => Drive::Inside,
+                    "per-call" => Drive::PerCall,
+                    "spawn" => Drive::Spawn,
+                    "per-call-ticks" => Drive::PerCallTicks,
+                    "per-call-ticks-later" => Drive::PerCallTicksLater,
+                    other => return Err(format!("--drive: unknown {other}")),
+                }
+            }
             "--seconds" => args.seconds = float()?,
             "--warmup" => args.warmup = float()?,
             "--concurrency" => args.concurrency = number()?.max(1),
@@ -197,6 +234,61 @@ async fn run(args: Args) -> Result<String, String> {
     ))
 }
 
+/// Sequential calls made from outside the runtime, one wait per call.
+fn run_outside(runtime: &tokio::runtime::Runtime, args: Args) -> Result<String, String> {
+    let client = runtime.block_on(client(&args.endpoint));
+    let call = || match args.drive {
+        Drive::Spawn => {
+            let (client, model) = (client.clone(), args.model.clone());
+            let handle = runtime.spawn(async move { converse(&client, &model).await });
+            runtime.block_on(handle).map_err(|e| e.to_string())?
+        }
+        Drive::PerCallTicks | Drive::PerCallTicksLater => runtime.block_on(async {
+            let call = converse(&client, &args.model);
+            tokio::pin!(call);
+            let poll = Duration::from_millis(50);
+            let mut ticks = if args.drive == Drive::PerCallTicks {
+                let mut ticks = tokio::time::interval(poll);
+                ticks.tick().await;
+                ticks
+            } else {
+                tokio::time::interval_at(tokio::time::Instant::now() + poll, poll)
+            };
+            loop {
+                tokio::select! {
+                    biased;
+                    out = &mut call => return out,
+                    _ = ticks.tick() => {}
+                }
+            }
+        }),
+        _ => runtime.block_on(converse(&client, &args.model)),
+    };
+    let timed = |seconds: f64| -> Result<usize, String> {
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+        let mut ops = 0;
+        while Instant::now() < deadline {
+            call()?;
+            ops += 1;
+        }
+        Ok(ops)
+    };
+    timed(args.warmup)?;
+    let (cpu0, switches0, _) = usage();
+    let wall0 = Instant::now();
+    let ops = timed(args.seconds)?;
+    let wall = wall0.elapsed().as_secs_f64();
+    let (cpu1, switches1, peak) = usage();
+    Ok(report(
+        ops,
+        0,
+        wall,
+        cpu1 - cpu0,
+        switches1 - switches0,
+        peak,
+    ))
+}
+
 fn report(ops: usize, events: usize, wall: f64, cpu: f64, switches: i64, peak: i64) -> String {
     format!(
         r#"{{"ops": {ops}, "events": {events}, "wall": {wall:.6}, "cpu": {cpu:.6}, "switches": {switches}, "rss_before": 0, "rss_peak": {peak}}}"#
@@ -216,6 +308,9 @@ fn main() -> ExitCode {
     } else {
         tokio::runtime::Builder::new_multi_thread()
     };
+    if let (Some(workers), false) = (args.workers, args.current_thread) {
+        builder.worker_threads(workers);
+    }
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -223,7 +318,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    let outcome = if args.drive == Drive::Inside || args.scenario != "sequential" {
+        runtime.block_on(run(args))
+    } else {
+        run_outside(&runtime, args)
+    };
+    match outcome {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
