@@ -8,8 +8,37 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::config::{build_client, BuildError, ClientOptions};
+use crate::ops::bidirectional::InvokeModelWithBidirectionalStream;
+use crate::ops::json::{
+    ApplyGuardrail, Converse, CountTokens, GetAsyncInvoke, InvokeGuardrailChecks, ListAsyncInvokes,
+    StartAsyncInvoke,
+};
 use crate::ops::streaming::{ConverseStream, InvokeModelWithResponseStream};
-use crate::ops::{call_async, call_sync, converse::Converse, invoke::InvokeModel, CallContext};
+use crate::ops::{call_async, call_sync, invoke::InvokeModel, CallContext};
+
+/// Expands `$call::<Op>($args)` for the operation named `$name` (model name).
+macro_rules! dispatch {
+    ($name:expr, $call:ident, $($args:expr),*) => {
+        match $name {
+            "Converse" => $call::<Converse>($($args),*),
+            "ConverseStream" => $call::<ConverseStream>($($args),*),
+            "InvokeModel" => $call::<InvokeModel>($($args),*),
+            "InvokeModelWithResponseStream" => $call::<InvokeModelWithResponseStream>($($args),*),
+            "ApplyGuardrail" => $call::<ApplyGuardrail>($($args),*),
+            "CountTokens" => $call::<CountTokens>($($args),*),
+            "InvokeGuardrailChecks" => $call::<InvokeGuardrailChecks>($($args),*),
+            "StartAsyncInvoke" => $call::<StartAsyncInvoke>($($args),*),
+            "GetAsyncInvoke" => $call::<GetAsyncInvoke>($($args),*),
+            "ListAsyncInvokes" => $call::<ListAsyncInvokes>($($args),*),
+            "InvokeModelWithBidirectionalStream" => {
+                $call::<InvokeModelWithBidirectionalStream>($($args),*)
+            }
+            other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown bedrock-runtime operation {other:?}"
+            ))),
+        }
+    };
+}
 use crate::{errors, runtime};
 
 /// A bedrock-runtime client; the Python facade wraps it.
@@ -101,6 +130,27 @@ impl NativeClient {
         )
     }
 
+    /// Calls the operation named `operation` (its service-model name, e.g.
+    /// "CountTokens") with boto3's keyword arguments; blocks without the GIL.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(operation, call_sync, self, py, params)
+    }
+
+    /// The awaitable twin of [`call`](Self::call).
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(operation, call_async, self, py, params)
+    }
+
     /// Converse: `params` are boto3's keyword arguments.
     fn converse<'py>(
         &self,
@@ -176,5 +226,6 @@ impl NativeClient {
 
 /// Adds the client class to the native module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<NativeClient>()
+    m.add_class::<NativeClient>()?;
+    crate::ops::bidirectional::register(m)
 }

@@ -16,8 +16,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
-use aws_sdk_bedrockruntime::types::error::{ConverseStreamOutputError, ResponseStreamError};
-use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, ResponseStream};
+use aws_sdk_bedrockruntime::types::error::{
+    ConverseStreamOutputError, InvokeModelWithBidirectionalStreamOutputError, ResponseStreamError,
+};
+use aws_sdk_bedrockruntime::types::{
+    ConverseStreamOutput, InvokeModelWithBidirectionalStreamOutput, ResponseStream,
+};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::event_stream::RawMessage;
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
@@ -35,13 +39,24 @@ const CHANNEL_CAPACITY: usize = 1024;
 pub enum Source {
     Converse(EventReceiver<ConverseStreamOutput, ConverseStreamOutputError>),
     Response(EventReceiver<ResponseStream, ResponseStreamError>),
+    Bidirectional(
+        EventReceiver<
+            InvokeModelWithBidirectionalStreamOutput,
+            InvokeModelWithBidirectionalStreamOutputError,
+        >,
+    ),
 }
+
+/// Where the feeder of a bidirectional stream's input leaves the error that
+/// ended the input early (raised by the output stream when it ends).
+pub type InputFailure = Arc<Mutex<Option<PyErr>>>;
 
 /// One event, still as the SDK's type (boxed: Converse events are large and
 /// most of a stream's events are small deltas).
 enum Event {
     Converse(Box<ConverseStreamOutput>),
     Response(ResponseStream),
+    Bidirectional(InvokeModelWithBidirectionalStreamOutput),
 }
 
 /// Why a stream ended early.
@@ -73,6 +88,11 @@ impl Source {
                 .recv()
                 .await
                 .map(|e| e.map(Event::Response))
+                .map_err(failure),
+            Source::Bidirectional(r) => r
+                .recv()
+                .await
+                .map(|e| e.map(Event::Bidirectional))
                 .map_err(failure),
         }
     }
@@ -134,6 +154,7 @@ pub struct EventStream {
     state: Arc<State>,
     operation: &'static str,
     endpoint_url: String,
+    input_failure: Option<InputFailure>,
 }
 
 struct State {
@@ -200,15 +221,33 @@ impl EventStream {
             }),
             operation,
             endpoint_url,
+            input_failure: None,
         }
     }
 
-    /// The next event as a dict, None at the end, or the exception to raise.
+    /// Raise the input feeder's error, if any, when the output ends.
+    pub fn with_input_failure(mut self, failure: InputFailure) -> Self {
+        self.input_failure = Some(failure);
+        self
+    }
+
+    /// What ending the iteration raises: the input's error, else `stop`.
+    fn end(&self, stop: PyErr) -> PyErr {
+        self.input_failure
+            .as_ref()
+            .and_then(|f| f.lock().unwrap_or_else(|p| p.into_inner()).take())
+            .unwrap_or(stop)
+    }
+
+    /// The next event as a dict, or the exception to raise.
     fn deliver<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyDict>> {
         match item {
             Ok(Event::Converse(event)) => convert::converse_stream_event(py, *event),
             Ok(Event::Response(event)) => {
                 convert::invoke_model_with_response_stream_event(py, event)
+            }
+            Ok(Event::Bidirectional(event)) => {
+                convert::invoke_model_with_bidirectional_stream_event(py, event)
             }
             Err(failure) => {
                 // A stream ends with its first failure.
@@ -273,7 +312,7 @@ impl EventStream {
             }
             let state = self.state.clone();
             if !runtime::wait(py, async move { state.fill().await })? {
-                return Err(PyStopIteration::new_err(()));
+                return Err(self.end(PyStopIteration::new_err(())));
             }
         }
     }
@@ -301,7 +340,8 @@ impl EventStream {
                     Err(delivered) => return delivered,
                     Ok(state) => {
                         if !state.fill().await {
-                            return Err(PyStopAsyncIteration::new_err(()));
+                            let stop = PyStopAsyncIteration::new_err(());
+                            return Err(Python::attach(|_| this.get().end(stop)));
                         }
                     }
                 }

@@ -8,7 +8,7 @@
 from bedrock_cris import aio, config, exceptions
 from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL, EmbeddingError, Embeddings
-from bedrock_cris._native import __version__, build_profile
+from bedrock_cris._native import InputStream, __version__, build_profile
 from bedrock_cris._native_api import (
     DEFAULT_MODEL,
     AsyncTextStream,
@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "AsyncTextStream",
     "BedrockRuntime",
+    "InputStream",
     "Client",
     "ConverseResult",
     "EmbeddingError",

@@ -13,6 +13,7 @@ from typing import Any
 
 from bedrock_cris import _model, exceptions
 from bedrock_cris._native import NativeClient
+from bedrock_cris._paginate import Paginator
 from bedrock_cris.config import Config
 
 __all__ = ["BedrockRuntime", "Session", "client", "setup_default_session"]
@@ -65,28 +66,73 @@ class BedrockRuntime:
         self.meta = meta
         self.exceptions = _ClientExceptions()
 
+    def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Checks content against a guardrail (boto3's ``apply_guardrail``)."""
+        _keyword_only("apply_guardrail", args)
+        return self._native.call("ApplyGuardrail", kwargs)
+
     def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Sends messages to a model and returns its complete answer (boto3's ``converse``)."""
         _keyword_only("converse", args)
-        return self._native.converse(kwargs)
-
-    def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Sends a model-native request body (boto3's ``invoke_model``); ``body`` is a StreamingBody."""
-        _keyword_only("invoke_model", args)
-        return self._native.invoke_model(kwargs)
+        return self._native.call("Converse", kwargs)
 
     def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Like ``converse``, but ``response["stream"]`` yields the answer's events as they arrive."""
         _keyword_only("converse_stream", args)
-        return self._native.converse_stream(kwargs)
+        return self._native.call("ConverseStream", kwargs)
+
+    def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Counts the tokens a request would use (boto3's ``count_tokens``)."""
+        _keyword_only("count_tokens", args)
+        return self._native.call("CountTokens", kwargs)
+
+    def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Describes an asynchronous invocation (boto3's ``get_async_invoke``)."""
+        _keyword_only("get_async_invoke", args)
+        return self._native.call("GetAsyncInvoke", kwargs)
+
+    def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Runs guardrail checks on messages (boto3's ``invoke_guardrail_checks``)."""
+        _keyword_only("invoke_guardrail_checks", args)
+        return self._native.call("InvokeGuardrailChecks", kwargs)
+
+    def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Sends a model-native request body (boto3's ``invoke_model``); ``body`` is a StreamingBody."""
+        _keyword_only("invoke_model", args)
+        return self._native.call("InvokeModel", kwargs)
+
+    def invoke_model_with_bidirectional_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Duplex stream (boto3 cannot do it): ``body`` is an :class:`InputStream` to ``send()``
+        into, or an iterable of input events (``{'chunk': {'bytes': b'...'}}``);
+        iterate ``response["body"]`` for the output events as they arrive."""
+        _keyword_only("invoke_model_with_bidirectional_stream", args)
+        return self._native.call("InvokeModelWithBidirectionalStream", kwargs)
 
     def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Like ``invoke_model``; iterating ``response["body"]`` yields ``{'chunk': {'bytes': ...}}``."""
         _keyword_only("invoke_model_with_response_stream", args)
-        return self._native.invoke_model_with_response_stream(kwargs)
+        return self._native.call("InvokeModelWithResponseStream", kwargs)
+
+    def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Lists asynchronous invocations (boto3's ``list_async_invokes``)."""
+        _keyword_only("list_async_invokes", args)
+        return self._native.call("ListAsyncInvokes", kwargs)
+
+    def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Starts an asynchronous invocation (boto3's ``start_async_invoke``)."""
+        _keyword_only("start_async_invoke", args)
+        return self._native.call("StartAsyncInvoke", kwargs)
 
     def can_paginate(self, operation_name: str) -> bool:
+        """Whether ``get_paginator(operation_name)`` works (boto3's method)."""
         return operation_name in _model.PAGINATORS
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A paginator for ``operation_name`` (the snake_case method name, as in boto3)."""
+        if operation_name not in _model.PAGINATORS:
+            raise exceptions.OperationNotPageableError(operation_name=operation_name)
+        model_name = _model.PAGINATORS[operation_name]
+        return Paginator(getattr(self, operation_name), _model.PAGINATOR_CONFIG[model_name])
 
     def close(self) -> None:
         """Accepted for boto3 compatibility; connections are released when the client is freed."""
@@ -113,6 +159,32 @@ def _rebuild_client(cls: type[Any], spec: dict[str, Any]) -> Any:
 def _default_endpoint(region: str) -> str:
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     return f"https://bedrock-runtime.{region}.{suffix}"
+
+
+def _ca_bundle(verify: bool | str | None) -> str | None:
+    """The CA bundle to trust instead of the system's, resolved as botocore does:
+    ``verify="/path"``, else ``AWS_CA_BUNDLE``, else ``REQUESTS_CA_BUNDLE``.
+
+    ``verify=False`` does not turn verification off here (it warns and is
+    otherwise treated as unset); ``verify=True`` means the system's trust store.
+    """
+    if verify is False:
+        warnings.warn(
+            "bedrock_cris keeps TLS certificate verification on; verify=False is ignored. "
+            "Pass a CA bundle path (verify='/path/ca.pem') or set AWS_CA_BUNDLE instead.",
+            stacklevel=5,
+        )
+    elif verify is True:
+        return None
+    elif verify is not None:
+        if not isinstance(verify, (str, os.PathLike)):
+            raise TypeError(f"verify must be a bool or a CA bundle path, not {type(verify).__name__}")
+        return os.fspath(verify)
+    for name in ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE"):
+        value = os.environ.get(name)
+        if value is not None:
+            return value
+    return None
 
 
 def _configured_endpoint() -> str | None:
@@ -203,12 +275,7 @@ class Session:
             )
         if config is not None and not isinstance(config, Config):
             raise TypeError("config must be a bedrock_cris.config.Config")
-        if verify is False:
-            warnings.warn(
-                "bedrock_cris keeps TLS certificate verification on; verify=False is ignored. "
-                "Pass a CA bundle path (verify='/path/ca.pem') or set AWS_CA_BUNDLE instead.",
-                stacklevel=4,
-            )
+        ca_bundle = _ca_bundle(verify)
         config = config or Config()
         access_key = aws_access_key_id if aws_access_key_id is not None else self._access_key
         secret_key = aws_secret_access_key if aws_secret_access_key is not None else self._secret_key
@@ -223,6 +290,7 @@ class Session:
             "aws_secret_access_key": secret_key,
             "aws_session_token": token,
             "profile_name": self._profile_name,
+            "ca_bundle": ca_bundle,
             **config._native_options(),
         }
         native = NativeClient(options)

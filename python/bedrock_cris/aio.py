@@ -32,25 +32,63 @@ class AsyncBedrockRuntime:
         self.meta = meta
         self.exceptions = _ClientExceptions()
 
-    async def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``converse``; same arguments, result and errors as the blocking client."""
-        _keyword_only("converse", args)
-        return await self._native.converse_async(kwargs)
+    async def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``apply_guardrail``: same arguments, result and errors as the blocking client."""
+        _keyword_only("apply_guardrail", args)
+        return await self._native.call_async("ApplyGuardrail", kwargs)
 
-    async def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``invoke_model``; ``body`` is already read and never blocks."""
-        _keyword_only("invoke_model", args)
-        return await self._native.invoke_model_async(kwargs)
+    async def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``converse``: same arguments, result and errors as the blocking client."""
+        _keyword_only("converse", args)
+        return await self._native.call_async("Converse", kwargs)
 
     async def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``converse_stream``; ``response["stream"]`` is an async iterator."""
+        """Awaitable ``converse_stream``: same arguments, result and errors as the blocking client."""
         _keyword_only("converse_stream", args)
-        return await self._native.converse_stream_async(kwargs)
+        return await self._native.call_async("ConverseStream", kwargs)
+
+    async def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``count_tokens``: same arguments, result and errors as the blocking client."""
+        _keyword_only("count_tokens", args)
+        return await self._native.call_async("CountTokens", kwargs)
+
+    async def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``get_async_invoke``: same arguments, result and errors as the blocking client."""
+        _keyword_only("get_async_invoke", args)
+        return await self._native.call_async("GetAsyncInvoke", kwargs)
+
+    async def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``invoke_guardrail_checks``: same arguments, result and errors as the blocking client."""
+        _keyword_only("invoke_guardrail_checks", args)
+        return await self._native.call_async("InvokeGuardrailChecks", kwargs)
+
+    async def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``invoke_model``: same arguments, result and errors as the blocking client."""
+        _keyword_only("invoke_model", args)
+        return await self._native.call_async("InvokeModel", kwargs)
+
+    async def invoke_model_with_bidirectional_stream(
+        self, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Awaitable duplex stream: ``await body.send_async(event)`` on the :class:`InputStream`,
+        ``async for`` over ``response["body"]``."""
+        _keyword_only("invoke_model_with_bidirectional_stream", args)
+        return await self._native.call_async("InvokeModelWithBidirectionalStream", kwargs)
 
     async def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``invoke_model_with_response_stream``; ``body`` is an async iterator."""
+        """Awaitable ``invoke_model_with_response_stream``: same arguments, result and errors as the blocking client."""
         _keyword_only("invoke_model_with_response_stream", args)
-        return await self._native.invoke_model_with_response_stream_async(kwargs)
+        return await self._native.call_async("InvokeModelWithResponseStream", kwargs)
+
+    async def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``list_async_invokes``: same arguments, result and errors as the blocking client."""
+        _keyword_only("list_async_invokes", args)
+        return await self._native.call_async("ListAsyncInvokes", kwargs)
+
+    async def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Awaitable ``start_async_invoke``: same arguments, result and errors as the blocking client."""
+        _keyword_only("start_async_invoke", args)
+        return await self._native.call_async("StartAsyncInvoke", kwargs)
 
     async def close(self) -> None:
         """Accepted for aioboto3 compatibility; connections are released with the client."""

@@ -20,6 +20,7 @@ __all__ = [
     "ParamValidationError",
     "NoCredentialsError",
     "PartialCredentialsError",
+    "OperationNotPageableError",
     "NoRegionError",
     "UnknownServiceError",
     "HTTPClientError",
@@ -76,6 +77,12 @@ class NoRegionError(BotoCoreError):
     """No region was given and none is configured."""
 
     fmt = "You must specify a region."
+
+
+class OperationNotPageableError(BotoCoreError):
+    """``get_paginator`` was asked for an operation that has no paginator."""
+
+    fmt = "Operation cannot be paginated: {operation_name}"
 
 
 class DataNotFoundError(BotoCoreError):

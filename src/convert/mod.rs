@@ -542,7 +542,12 @@ def to_epoch(value):
         return None
 
 def from_epoch(secs, micros):
-    return (EPOCH + _dt.timedelta(seconds=secs, microseconds=micros)).astimezone(UTC)
+    utc = EPOCH + _dt.timedelta(seconds=secs, microseconds=micros)
+    if _parse is None:
+        return utc
+    # botocore parses the wire's ISO-8601 text with dateutil, whose choice of
+    # tzinfo (tzlocal() where local time is UTC, else tzutc()) shows in repr.
+    return _parse(utc.strftime('%Y-%m-%dT%H:%M:%S.%fZ'), tzinfos={'GMT': UTC})
 ";
 
 static TIME_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -826,7 +831,8 @@ pub(crate) fn out_blob<'py>(py: Python<'py>, b: Blob) -> Bound<'py, PyAny> {
     PyBytes::new(py, b.as_ref()).into_any()
 }
 
-/// Timezone-aware UTC datetime (dateutil's `tzutc()` when installed, as botocore returns).
+/// Timezone-aware datetime with the tzinfo botocore's parser gives (dateutil's
+/// when installed, else `timezone.utc`).
 pub(crate) fn out_timestamp<'py>(py: Python<'py>, t: DateTime) -> PyResult<Bound<'py, PyAny>> {
     let micros = t.subsec_nanos() / 1000;
     time_module(py)?

@@ -18,8 +18,9 @@ use crate::capture::{self, CallRecord};
 use crate::client::NativeClient;
 use crate::{errors, runtime};
 
-pub mod converse;
+pub mod bidirectional;
 pub mod invoke;
+pub mod json;
 pub mod streaming;
 
 pub type SdkResult<O, E> = Result<O, SdkError<E, HttpResponse>>;
