@@ -19,8 +19,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-bench}"
 # RESULTS.md records the versions it chose.
 "$VENV/bin/python" -m pip install -q "aioboto3>=15" boto3 numpy
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps .
+BUILT="commit $(git rev-parse --short HEAD)"
+[ -z "$(git status --porcelain -- src python emulator Cargo.toml Cargo.lock pyproject.toml)" ] ||
+  BUILT="$BUILT with uncommitted changes"
 
 cargo build -q --release --manifest-path bench/floor/Cargo.toml
 FLOOR="$CARGO_TARGET_DIR/release/bedrock-cris-floor"
 
-exec "$VENV/bin/python" bench/suite.py --floor "$FLOOR" "$@"
+exec "$VENV/bin/python" bench/suite.py --floor "$FLOOR" --built-from "$BUILT" "$@"

@@ -2,7 +2,8 @@
 
 Prints one JSON object: ``ops`` (calls or texts), ``events``, ``wall`` and ``cpu`` (user+sys
 of the whole process, all threads) in seconds for the timed part, ``switches`` (context
-switches during it), ``rss_before`` (KiB just before it) and ``rss_peak`` (the process's
+switches during it), ``server_cpu`` (the emulator's CPU seconds during it, with
+``--server-pid``), ``rss_before`` (KiB just before it) and ``rss_peak`` (the process's
 high-water mark, KiB). ``python bench/worker.py --probe`` lists the contenders that import.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import threading
@@ -25,6 +27,19 @@ def _usage() -> tuple[float, int]:
     return usage.ru_utime + usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw
 
 
+#: The emulator's process id (``--server-pid``), whose CPU time is measured too.
+SERVER_PID = 0
+
+
+def _server_cpu() -> float:
+    """User+sys CPU seconds of the emulator process so far (0 when unknown)."""
+    if not SERVER_PID:
+        return 0.0
+    with open(f"/proc/{SERVER_PID}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_kib() -> int:
     with open("/proc/self/status") as status:
         for line in status:
@@ -37,6 +52,7 @@ def _timed(body: Callable[[], tuple[int, int]]) -> dict[str, Any]:
     """Runs ``body`` (returning ops, events) and measures it."""
     rss_before = _rss_kib()
     cpu0, switches0 = _usage()
+    server0 = _server_cpu()
     wall0 = time.perf_counter()
     ops, events = body()
     wall = time.perf_counter() - wall0
@@ -46,6 +62,7 @@ def _timed(body: Callable[[], tuple[int, int]]) -> dict[str, Any]:
         "events": events,
         "wall": wall,
         "cpu": cpu1 - cpu0,
+        "server_cpu": _server_cpu() - server0,
         "switches": switches1 - switches0,
         "rss_before": rss_before,
         "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -112,6 +129,7 @@ def asyncio_gather(calls: Calls, args: argparse.Namespace) -> dict[str, Any]:
             await run(args.warmup)
             rss_before = _rss_kib()
             cpu0, switches0 = _usage()
+            server0 = _server_cpu()
             wall0 = time.perf_counter()
             ops = await run(args.seconds)
             wall = time.perf_counter() - wall0
@@ -121,6 +139,7 @@ def asyncio_gather(calls: Calls, args: argparse.Namespace) -> dict[str, Any]:
                 "events": 0,
                 "wall": wall,
                 "cpu": cpu1 - cpu0,
+                "server_cpu": _server_cpu() - server0,
                 "switches": switches1 - switches0,
                 "rss_before": rss_before,
                 "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -201,7 +220,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=0.3)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--texts", type=int, default=10_000)
+    parser.add_argument("--server-pid", type=int, default=0, help="the emulator's process id")
     args = parser.parse_args()
+    global SERVER_PID
+    SERVER_PID = args.server_pid
     if args.probe:
         print(json.dumps(probe()))
         return 0

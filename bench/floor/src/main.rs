@@ -12,7 +12,7 @@
 //! the other), `concurrent` (Converse calls from C tasks at once), `stream` (ConverseStream
 //! calls, every event read). Prints one JSON object like the worker's: `ops`, `events`,
 //! `wall` and `cpu` (user+sys of the whole process) in seconds, `switches` (context switches)
-//! and `rss_peak` (KiB).
+//! `server_cpu` (the emulator's CPU seconds, given `--server-pid`) and `rss_peak` (KiB).
 //!
 //! `--workers` and `--drive` are for profiling the binding's choices: how many runtime workers,
 //! and whether a sequential call is awaited inside one `block_on` (the floor), waited for with
@@ -58,6 +58,7 @@ struct Args {
     warmup: f64,
     concurrency: usize,
     model: String,
+    server_pid: u32,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -73,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
         warmup: 0.3,
         concurrency: 1,
         model: DEFAULT_MODEL.to_owned(),
+        server_pid: 0,
     };
     while let Some(flag) = argv.next() {
         let value = argv.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -96,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
             "--warmup" => args.warmup = float()?,
             "--concurrency" => args.concurrency = number()?.max(1),
             "--model" => args.model = value.clone(),
+            "--server-pid" => args.server_pid = number()? as u32,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -119,6 +122,26 @@ fn usage() -> (f64, i64, i64) {
         usage.ru_nvcsw + usage.ru_nivcsw,
         usage.ru_maxrss,
     )
+}
+
+/// User+sys CPU seconds of the emulator process so far (0 when unknown).
+fn server_cpu(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / hz
 }
 
 /// A client configured as the binding configures its own (aws-config defaults, explicit
@@ -216,19 +239,20 @@ async fn run(args: Args) -> Result<String, String> {
     let client = client(&args.endpoint).await;
     if args.scenario == "cold" {
         let (cpu, switches, peak) = usage();
-        return Ok(report(0, 0, 0.0, cpu, switches, peak));
+        return Ok(report((0, 0), 0.0, (cpu, 0.0), switches, peak));
     }
     scenario(&client, &args, args.warmup).await?;
     let (cpu0, switches0, _) = usage();
+    let server0 = server_cpu(args.server_pid);
     let wall0 = Instant::now();
     let (ops, events) = scenario(&client, &args, args.seconds).await?;
     let wall = wall0.elapsed().as_secs_f64();
     let (cpu1, switches1, peak) = usage();
+    let server = server_cpu(args.server_pid) - server0;
     Ok(report(
-        ops,
-        events,
+        (ops, events),
         wall,
-        cpu1 - cpu0,
+        (cpu1 - cpu0, server),
         switches1 - switches0,
         peak,
     ))
@@ -275,23 +299,31 @@ fn run_outside(runtime: &tokio::runtime::Runtime, args: Args) -> Result<String, 
     };
     timed(args.warmup)?;
     let (cpu0, switches0, _) = usage();
+    let server0 = server_cpu(args.server_pid);
     let wall0 = Instant::now();
     let ops = timed(args.seconds)?;
     let wall = wall0.elapsed().as_secs_f64();
     let (cpu1, switches1, peak) = usage();
+    let server = server_cpu(args.server_pid) - server0;
     Ok(report(
-        ops,
-        0,
+        (ops, 0),
         wall,
-        cpu1 - cpu0,
+        (cpu1 - cpu0, server),
         switches1 - switches0,
         peak,
     ))
 }
 
-fn report(ops: usize, events: usize, wall: f64, cpu: f64, switches: i64, peak: i64) -> String {
+/// The JSON line: (calls, events), wall seconds, (own CPU, emulator CPU) seconds, ...
+fn report(
+    (ops, events): (usize, usize),
+    wall: f64,
+    (cpu, server_cpu): (f64, f64),
+    switches: i64,
+    peak: i64,
+) -> String {
     format!(
-        r#"{{"ops": {ops}, "events": {events}, "wall": {wall:.6}, "cpu": {cpu:.6}, "switches": {switches}, "rss_before": 0, "rss_peak": {peak}}}"#
+        r#"{{"ops": {ops}, "events": {events}, "wall": {wall:.6}, "cpu": {cpu:.6}, "server_cpu": {server_cpu:.6}, "switches": {switches}, "rss_before": 0, "rss_peak": {peak}}}"#
     )
 }
 
