@@ -11,4 +11,5 @@ VENV="${VENV:-.venv}"
 "$VENV/bin/python" -m pip install -q ".[dev]"
 "$VENV/bin/python" codegen/generate.py --check
 cargo test -q -p bedrock-cris-emulator
+cargo test -q -p bedrock-cris --lib
 "$VENV/bin/python" -m pytest -q "$@"
