@@ -198,6 +198,8 @@ def _configured_endpoint() -> str | None:
 class Session:
     """boto3's ``Session``: credentials, region and profile shared by its clients."""
 
+    _client_class: type[Any] = BedrockRuntime
+
     def __init__(
         self,
         aws_access_key_id: str | None = None,
@@ -243,7 +245,7 @@ class Session:
         aws_account_id: str | None = None,
     ) -> BedrockRuntime:
         """Creates a bedrock-runtime client (the only service this package serves)."""
-        return BedrockRuntime(
+        return self._client_class(
             *self._native_client(
                 service_name,
                 region_name=region_name,

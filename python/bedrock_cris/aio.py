@@ -14,12 +14,11 @@ cancels its request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from bedrock_cris import _client
 from bedrock_cris._client import ClientMeta, _ClientExceptions, _keyword_only
 from bedrock_cris._native import NativeClient
-from bedrock_cris.config import Config
 
 __all__ = ["AsyncBedrockRuntime", "Session", "client"]
 
@@ -109,33 +108,12 @@ class AsyncBedrockRuntime:
 class Session(_client.Session):
     """aioboto3's ``Session``: ``client()`` gives an :class:`AsyncBedrockRuntime`."""
 
-    def client(  # type: ignore[override]
-        self,
-        service_name: str,
-        region_name: str | None = None,
-        api_version: str | None = None,
-        use_ssl: bool | None = True,
-        verify: bool | str | None = None,
-        endpoint_url: str | None = None,
-        aws_access_key_id: str | None = None,
-        aws_secret_access_key: str | None = None,
-        aws_session_token: str | None = None,
-        config: Config | None = None,
-        aws_account_id: str | None = None,
-    ) -> AsyncBedrockRuntime:
-        """Creates an asyncio bedrock-runtime client; use it with ``async with`` or directly."""
-        return AsyncBedrockRuntime(
-            *self._native_client(
-                service_name,
-                region_name=region_name,
-                verify=verify,
-                endpoint_url=endpoint_url,
-                aws_access_key_id=aws_access_key_id,
-                aws_secret_access_key=aws_secret_access_key,
-                aws_session_token=aws_session_token,
-                config=config,
-            )
-        )
+    _client_class = AsyncBedrockRuntime
+
+    def client(self, *args: Any, **kwargs: Any) -> AsyncBedrockRuntime:  # type: ignore[override]
+        """Creates an asyncio bedrock-runtime client; use it with ``async with`` or directly.
+        Takes the same arguments as :meth:`bedrock_cris.Session.client`."""
+        return cast(AsyncBedrockRuntime, super().client(*args, **kwargs))
 
 
 def client(*args: Any, **kwargs: Any) -> AsyncBedrockRuntime:
