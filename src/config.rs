@@ -3,17 +3,23 @@
 //! Defaults deliberately differ from botocore where botocore hurts LLM calls
 //! (see README, "Defaults"): long read timeout, standard retries, no pool cap.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrockruntime::config::{Credentials, Region};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_http_client::{Builder as HttpClientBuilder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::capture::CaptureInterceptor;
+use crate::logging;
 
 /// Connect timeout when the caller sets none (botocore: 60 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,6 +43,69 @@ pub struct ClientOptions {
     pub read_timeout: Option<f64>,
     pub max_attempts: Option<u32>,
     pub retry_mode: Option<String>,
+    /// Certificates to trust instead of the system's (`verify="/path"`, `AWS_CA_BUNDLE`).
+    pub ca_bundle: Option<CaBundle>,
+}
+
+/// The PEM certificates of a CA bundle file, read and checked when the
+/// client is built so a bad file is reported then, by name.
+#[derive(Clone)]
+pub struct CaBundle {
+    path: String,
+    pem: Arc<[u8]>,
+    certificates: usize,
+}
+
+impl std::fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CaBundle({:?}, {} certificates)",
+            self.path, self.certificates
+        )
+    }
+}
+
+impl CaBundle {
+    /// Reads `path` and checks that every certificate in it can be a trust anchor.
+    pub fn load(path: &str) -> PyResult<Self> {
+        use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::CertificateDer;
+
+        if path.trim().is_empty() {
+            return Err(PyValueError::new_err(
+                "Invalid CA bundle: the configured value (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, \
+                 or verify) resolved to an empty or whitespace-only string. Provide a valid \
+                 path to a CA bundle file.",
+            ));
+        }
+        let pem = std::fs::read(path).map_err(|e| {
+            PyFileNotFoundError::new_err(format!(
+                "Could not find a suitable TLS CA certificate bundle, invalid path: {path} ({e})"
+            ))
+        })?;
+        let invalid = |why: String| {
+            PyValueError::new_err(format!("Invalid TLS CA certificate bundle {path}: {why}"))
+        };
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("not a PEM file ({e})")))?;
+        if certificates.is_empty() {
+            return Err(invalid("it holds no PEM certificate".into()));
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for (index, certificate) in certificates.iter().enumerate() {
+            roots
+                .add(certificate.clone())
+                .map_err(|e| invalid(format!("certificate {} is not usable ({e})", index + 1)))?;
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            pem: pem.into(),
+            certificates: certificates.len(),
+        })
+    }
 }
 
 impl ClientOptions {
@@ -61,7 +130,11 @@ impl ClientOptions {
                 _ => Ok(None),
             }
         }
-        Ok(Self {
+        let ca_bundle = get::<String>(options, "ca_bundle")?
+            .map(|path| CaBundle::load(&path))
+            .transpose()?;
+        let py = options.py();
+        let resolved = Self {
             region: get(options, "region_name")?,
             endpoint_url: get(options, "endpoint_url")?,
             access_key: get(options, "aws_access_key_id")?,
@@ -72,7 +145,35 @@ impl ClientOptions {
             read_timeout: get(options, "read_timeout")?,
             max_attempts: get(options, "total_max_attempts")?,
             retry_mode: get(options, "retry_mode")?,
-        })
+            ca_bundle,
+        };
+        resolved.protect_secrets();
+        // A new client is also the moment to pick up logging levels set
+        // without `setLevel` (e.g. assigning `logger.level`).
+        logging::refresh(py)?;
+        Ok(resolved)
+    }
+
+    /// Registers this client's secrets (and those the SDK may read from the
+    /// environment) for redaction from forwarded log messages.
+    fn protect_secrets(&self) {
+        let from_env: Vec<String> = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_BEARER_TOKEN_BEDROCK",
+        ]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .collect();
+        let explicit = [&self.access_key, &self.secret_key, &self.session_token];
+        logging::add_secrets(
+            explicit
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .chain(from_env.iter().map(String::as_str)),
+        );
     }
 
     /// Total attempts per call.
@@ -88,11 +189,24 @@ impl ClientOptions {
 
     fn retry_config(&self) -> RetryConfig {
         // botocore's "legacy" has no SDK equivalent; standard is its successor.
-        let base = match self.retry_mode.as_deref() {
-            Some("adaptive") => RetryConfig::adaptive(),
-            _ => RetryConfig::standard(),
+        let adaptive = self.retry_mode.as_deref() == Some("adaptive");
+        let base = if adaptive {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
         };
-        base.with_max_attempts(self.max_attempts())
+        let base = base.with_max_attempts(self.max_attempts());
+        // Retry Behavior 2.1 (opt-in with AWS_NEW_RETRIES_2026=true in both
+        // SDKs) is always used for adaptive mode: under 2.0 the rate limiter's
+        // cold start charges retries against an empty bucket, so two throttles
+        // in a row stall a call for tens of seconds.
+        let new_retries = std::env::var("AWS_NEW_RETRIES_2026")
+            .is_ok_and(|value| value.eq_ignore_ascii_case("true"));
+        if adaptive || new_retries {
+            base.with_retry_spec(aws_smithy_types::retry::RetrySpec::v2_1())
+        } else {
+            base
+        }
     }
 
     fn timeout_config(&self) -> TimeoutConfig {
@@ -114,6 +228,34 @@ fn seconds(value: Option<f64>, default: Duration) -> Duration {
         .filter(|s| s.is_finite() && *s > 0.0)
         .map(Duration::from_secs_f64)
         .unwrap_or(default)
+}
+
+/// The HTTPS client: rustls with the system's trust store, or only the CA
+/// bundle's certificates when one is configured (as botocore's `verify=path`
+/// replaces certifi's), and the proxy from `HTTPS_PROXY`/`HTTP_PROXY`/
+/// `ALL_PROXY`/`NO_PROXY` (either case), as the SDK's default client does.
+fn http_client(ca_bundle: Option<CaBundle>) -> SharedHttpClient {
+    let trust_store = match &ca_bundle {
+        Some(bundle) => TrustStore::empty().with_pem_certificate(bundle.pem.to_vec()),
+        None => TrustStore::default(),
+    };
+    let tls_context = TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .unwrap_or_default();
+    // The SDK's own default client is built the same way (aws-smithy-runtime's
+    // `default_https_client`); `Builder::build_https` would drop the proxy.
+    HttpClientBuilder::new().build_with_connector_fn(move |settings, runtime_components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(tls_context.clone());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Why a client could not be built, for Python to raise botocore's error.
@@ -167,6 +309,7 @@ pub async fn build_client(
             "bedrock-cris-explicit",
         ));
     }
+    loader = loader.http_client(http_client(options.ca_bundle.clone()));
     let shared = loader.load().await;
     let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)

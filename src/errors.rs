@@ -91,12 +91,15 @@ where
         }
         SdkError::ConstructionFailure(_) => {
             let text = chain(&error);
-            let kind = if is_credentials_failure(&text) {
-                "credentials"
+            if is_credentials_failure(&text) {
+                Ok(transport(py, "credentials", &record.url, &text))
+            } else if let Some(report) = construction_report(&text) {
+                // The SDK refused a parameter value (an empty path member, a
+                // header value with control characters): nothing was sent.
+                Ok(param_validation(py, &report))
             } else {
-                "other"
-            };
-            Ok(transport(py, kind, &record.url, &text))
+                Ok(transport(py, "other", &record.url, &text))
+            }
         }
         _ => Ok(transport(py, "other", &record.url, &chain(&error))),
     };
@@ -152,6 +155,52 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
         source = inner.source();
     }
     text
+}
+
+/// botocore-style validation text for a request the SDK refused to build,
+/// naming the parameter as boto3 does (`guardrail_identifier` is
+/// `guardrailIdentifier`).
+fn construction_report(text: &str) -> Option<String> {
+    if let Some(at) = text.find(" was missing") {
+        let name = text[..at]
+            .rsplit([' ', ':'])
+            .next()
+            .filter(|n| !n.is_empty())?;
+        return Some(format!(
+            "Invalid length for parameter {}, value: 0, valid min length: 1",
+            camel_case(name)
+        ));
+    }
+    let marker = "invalid field in input: ";
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let details = rest[end..].trim();
+    let details = details
+        .strip_prefix("(details: ")
+        .and_then(|d| d.strip_suffix(')'))
+        .unwrap_or(details);
+    Some(format!(
+        "Invalid value for parameter {}: {details}",
+        camel_case(&rest[..end])
+    ))
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn is_connect_failure(text: &str) -> bool {

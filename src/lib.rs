@@ -11,6 +11,7 @@ pub mod convert;
 mod embed;
 mod emulator;
 mod errors;
+mod logging;
 mod ops;
 mod runtime;
 mod stream;
@@ -31,5 +32,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     embed::register(m)?;
     emulator::register(m)?;
     stream::register(m)?;
+    logging::register(m)?;
     Ok(())
 }
