@@ -1,11 +1,12 @@
 //! Python bindings for the emulator crate: `bedrock_cris._native.EmulatorServer`, wrapped by
 //! `bedrock_cris.emulator.Emulator`.
 
+use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use bedrock_cris_emulator::{
-    default_message, start, ApiError, EmulatorConfig, EmulatorHandle, StreamEnd,
+    start, ApiError, AuthConfig, EmulatorConfig, EmulatorHandle, Fault, StreamEnd,
 };
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -24,7 +25,7 @@ fn duration(seconds: f64, what: &str) -> PyResult<Duration> {
     })
 }
 
-/// Builds a modelled error; the code becomes a header value, so it must be a plain token.
+/// Builds a modelled error (validated as the control API validates it).
 fn api_error(
     code: &str,
     message: Option<String>,
@@ -32,26 +33,8 @@ fn api_error(
     original_status_code: Option<i64>,
     resource_name: Option<String>,
 ) -> PyResult<ApiError> {
-    let valid = !code.is_empty()
-        && code.len() <= 128
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    if !valid {
-        return Err(PyValueError::new_err(format!(
-            "error code must be a non-empty name such as 'ThrottlingException', got {code:?}"
-        )));
-    }
-    let message = message.unwrap_or_else(|| default_message(code).to_string());
-    let mut error = ApiError::new(code, message);
-    if let Some(status) = status {
-        if !(100..=599).contains(&status) {
-            return Err(PyValueError::new_err(format!(
-                "status must be an HTTP status code, got {status}"
-            )));
-        }
-        error.status = status;
-    }
+    let mut error =
+        bedrock_cris_emulator::api_error(code, message, status).map_err(PyValueError::new_err)?;
     if let Some(original) = original_status_code {
         error
             .extra
@@ -63,11 +46,23 @@ fn api_error(
     Ok(error)
 }
 
+fn auth_config(
+    credentials: Option<BTreeMap<String, String>>,
+    bearer_tokens: Option<Vec<String>>,
+) -> AuthConfig {
+    AuthConfig {
+        credentials: credentials.unwrap_or_default(),
+        bearer_tokens: bearer_tokens.unwrap_or_default(),
+    }
+}
+
 #[pymethods]
 impl EmulatorServer {
     /// Binds `host:port` (port 0: a free port) and starts serving on a background thread.
+    /// `credentials` (access key id to secret) and `bearer_tokens` turn authentication on.
     #[new]
-    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432))]
+    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432, credentials = None, bearer_tokens = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         host: &str,
@@ -76,7 +71,10 @@ impl EmulatorServer {
         stream_deltas: usize,
         record_limit: usize,
         max_body_bytes: usize,
+        credentials: Option<BTreeMap<String, String>>,
+        bearer_tokens: Option<Vec<String>>,
     ) -> PyResult<Self> {
+        let auth = auth_config(credentials, bearer_tokens);
         let event_delay = duration(event_delay, "event_delay")?;
         let host = host.to_string();
         let handle = py
@@ -91,6 +89,7 @@ impl EmulatorServer {
                     stream_deltas,
                     record_limit,
                     max_body_bytes,
+                    auth,
                 })
             })
             .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))?;
@@ -139,6 +138,8 @@ impl EmulatorServer {
             }
             d.set_item("headers", headers)?;
             d.set_item("body", PyBytes::new(py, &r.body))?;
+            d.set_item("fault", r.fault)?;
+            d.set_item("auth_error", r.auth_error)?;
             list.append(d)?;
         }
         Ok(list)
@@ -195,9 +196,11 @@ impl EmulatorServer {
             )?),
             "cut" => StreamEnd::Cut,
             "stall" => StreamEnd::Stall,
+            "truncate" => StreamEnd::Truncate,
+            "corrupt_crc" => StreamEnd::CorruptCrc,
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "mode must be 'exception', 'cut' or 'stall', got {other:?}"
+                    "mode must be 'exception', 'cut', 'stall', 'truncate' or 'corrupt_crc', got {other:?}"
                 )))
             }
         };
@@ -205,12 +208,71 @@ impl EmulatorServer {
         Ok(())
     }
 
+    /// Adds faults from their JSON form (an object or a list, as `POST /_emulator/faults`
+    /// takes them), all or none; returns how many.
+    fn add_faults(&self, spec_json: &str) -> PyResult<usize> {
+        let spec: serde_json::Value = serde_json::from_str(spec_json)
+            .map_err(|e| PyValueError::new_err(format!("the fault spec is not JSON: {e}")))?;
+        self.handle
+            .add_faults_json(&spec)
+            .map_err(PyValueError::new_err)
+    }
+
+    /// The faults in force, as a JSON list (as `GET /_emulator/faults` lists them).
+    fn faults_json(&self) -> String {
+        let faults: Vec<serde_json::Value> =
+            self.handle.faults().iter().map(Fault::to_json).collect();
+        serde_json::Value::Array(faults).to_string()
+    }
+
+    /// Seed of the choice of requests a fault with a `fraction` applies to.
+    fn set_fault_seed(&self, seed: u64) {
+        self.handle.set_fault_seed(seed);
+    }
+
+    /// Throttle requests beyond `limit` in flight (`None`: no limit).
+    #[pyo3(signature = (limit))]
+    fn set_concurrency_limit(&self, limit: Option<usize>) {
+        self.handle.set_concurrency_limit(limit);
+    }
+
+    /// Requests being served right now.
+    fn in_flight(&self) -> usize {
+        self.handle.in_flight()
+    }
+
+    /// Simulated model latency, in seconds.
+    fn set_latency(&self, time_to_first_token: f64, per_token: f64) -> PyResult<()> {
+        self.handle.set_latency(
+            duration(time_to_first_token, "time_to_first_token")?,
+            duration(per_token, "per_token")?,
+        );
+        Ok(())
+    }
+
+    /// Replaces who may call (no credentials and no tokens: anyone, unchecked).
+    #[pyo3(signature = (credentials = None, bearer_tokens = None))]
+    fn set_auth(
+        &self,
+        credentials: Option<BTreeMap<String, String>>,
+        bearer_tokens: Option<Vec<String>>,
+    ) {
+        self.handle
+            .set_auth(auth_config(credentials, bearer_tokens));
+    }
+
+    /// `http://HOST:PORT/_emulator`, the base of the control API.
+    #[getter]
+    fn control_url(&self) -> String {
+        self.handle.control_url()
+    }
+
     /// Removes every fault.
     fn reset_faults(&self) {
         self.handle.reset_faults();
     }
 
-    /// No faults, no recorded requests, no async-invoke jobs.
+    /// No faults, recorded requests, async-invoke jobs, latency or concurrency limit.
     fn reset(&self) {
         self.handle.reset();
     }

@@ -20,20 +20,25 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 REGION = "ap-south-1"
+BEARER_TOKEN = "bedrock-api-key-emulator-test"
+#: Every key pair the suite signs with (scripts run in subprocesses use short ones); the
+#: emulator verifies each request's signature against them, so every test proves signing.
+TEST_CREDENTIALS = {ACCESS_KEY: SECRET_KEY, "a": "b", "test": "test"}
 
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Any]:
     from bedrock_cris.emulator import Emulator
 
-    with Emulator() as server:
+    with Emulator(credentials=TEST_CREDENTIALS, bearer_tokens=[BEARER_TOKEN]) as server:
         yield server
 
 
 @pytest.fixture
 def emulator(emulator_server: Any) -> Any:
     """The session's emulator as it started: no faults, recorded requests or async-invoke jobs,
-    no event delay, natural stream deltas (whatever earlier tests set)."""
+    no event delay, natural stream deltas, no latency or quota, SigV4 and bearer checks with
+    the suite's test credentials (whatever earlier tests set)."""
     emulator_server.reset_all()
     return emulator_server
 

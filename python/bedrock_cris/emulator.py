@@ -32,7 +32,25 @@ answered at once by a ``chunk`` whose bytes are ``{"index": i, "echo": <the JSON
 sorted>}``; a chunk ``{"text": "..."}`` also gets ``{"index": i, "delta": "..."}`` chunks and
 ``{"index": i, "stopReason": "end_turn", "usage": {...}}``; the end of the input is answered by
 ``{"end": {"inputChunks": n, "outputChunks": m}}`` and ends the response. Signed input
-envelopes (``:chunk-signature``/``:date``) are unwrapped, not verified.
+envelopes (``:chunk-signature``/``:date``) are unwrapped, and their signature chain verified
+when authentication is on.
+
+Authentication is off unless asked for: ``Emulator(credentials={access_key: secret_key},
+bearer_tokens=[...])`` makes it recompute each request's SigV4 signature (and accept those
+bearer tokens), refusing a wrong one with Bedrock's 403 errors (``UnrecognizedClientException``
+for an unknown key or token, ``InvalidSignatureException`` for a signature that does not
+match, ``MissingAuthenticationTokenException`` without credentials).
+
+Faults: :meth:`Emulator.fail`, :meth:`~Emulator.throttle`, :meth:`~Emulator.reset_connection`,
+:meth:`~Emulator.delay_first_byte`, :meth:`~Emulator.stall_body`, :meth:`~Emulator.fail_stream`
+(exception, cut, stall, truncate, corrupt_crc), each per model id (or ``"*"``) for the next
+``times`` requests and/or a seeded ``fraction`` of them; :meth:`~Emulator.set_concurrency_limit`
+and :meth:`~Emulator.set_latency`. Every recorded request says which fault applied to it.
+The same controls are served over HTTP as JSON under ``/_emulator/`` (:attr:`Emulator.control_url`):
+``GET|POST|DELETE /_emulator/faults`` (the fault objects :meth:`Emulator.inject` takes),
+``GET|DELETE /_emulator/requests``, ``POST /_emulator/reset``, ``GET|PUT /_emulator/latency``
+(``{"time_to_first_token": s, "per_token": s}``), ``GET|PUT /_emulator/concurrency``
+(``{"limit": n}``), ``PUT /_emulator/seed`` (``{"seed": n}``).
 
 Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``.
 """
@@ -40,10 +58,12 @@ Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from bedrock_cris._native import EmulatorServer
 
@@ -55,8 +75,9 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "Emulator", "RecordedRequest", "StreamFault
 #: Request bodies larger than this are refused with HTTP 413 unless configured otherwise.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
-#: How a faulted stream ends: an exception event, a dropped connection, or silence.
-StreamFaultMode = Literal["exception", "cut", "stall"]
+#: How a faulted stream ends: an exception event, a dropped connection, silence, the end of the
+#: response inside a frame, or a frame with a wrong CRC.
+StreamFaultMode = Literal["exception", "cut", "stall", "truncate", "corrupt_crc"]
 
 
 class RecordedRequest(TypedDict):
@@ -72,6 +93,11 @@ class RecordedRequest(TypedDict):
     """Headers in received order; names lower-case (HTTP parsing folds them)."""
     body: bytes
     """The request body."""
+    fault: str | None
+    """The fault applied to it, e.g. ``"error:ThrottlingException"``, ``"reset"``,
+    ``"delay:1.5"``, ``"stall_body:10"``, ``"stream:cut@3"``, ``"quota:ThrottlingException"``."""
+    auth_error: str | None
+    """The error code authentication refused it with (``"InvalidSignatureException"``...)."""
 
 
 class Emulator:
@@ -87,6 +113,10 @@ class Emulator:
         record_limit: How many recent requests :attr:`requests` keeps (0: record nothing,
             for benchmarks).
         max_body_bytes: Larger request bodies are refused with HTTP 413.
+        credentials: Access key id to secret access key: turns on SigV4 verification with
+            these keys.
+        bearer_tokens: Accepted ``Authorization: Bearer`` tokens (Bedrock API keys): turns on
+            verification too. With neither, any request is accepted unchecked.
     """
 
     def __init__(
@@ -98,6 +128,8 @@ class Emulator:
         stream_deltas: int = 0,
         record_limit: int = 1000,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        credentials: Mapping[str, str] | None = None,
+        bearer_tokens: Sequence[str] | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -106,6 +138,8 @@ class Emulator:
         self._initial_pacing = (event_delay, stream_deltas)
         self._record_limit = record_limit
         self._max_body_bytes = max_body_bytes
+        self._auth = (dict(credentials or {}), list(bearer_tokens or []))
+        self._initial_auth = self._auth
         self._server: EmulatorServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -120,6 +154,8 @@ class Emulator:
                 stream_deltas=self._stream_deltas,
                 record_limit=self._record_limit,
                 max_body_bytes=self._max_body_bytes,
+                credentials=self._auth[0],
+                bearer_tokens=self._auth[1],
             )
         return self
 
@@ -157,6 +193,11 @@ class Emulator:
         return self._require().endpoint_url
 
     @property
+    def control_url(self) -> str:
+        """``http://HOST:PORT/_emulator``, the base of the JSON control API."""
+        return self._require().control_url
+
+    @property
     def host(self) -> str:
         """The host the server listens on."""
         return self._require().host
@@ -184,6 +225,34 @@ class Emulator:
 
     # -- faults ------------------------------------------------------------------------------
 
+    def inject(self, *faults: Mapping[str, Any]) -> None:
+        """Adds faults in their JSON form, as ``POST /_emulator/faults`` takes them (all or none).
+
+        Each is ``{"model_id": "*", "action": ..., "times": n, "fraction": p, ...}`` with
+        ``action`` one of ``"error"`` (``code``, ``message``, ``status``), ``"reset"``,
+        ``"delay"`` (``seconds``), ``"stall_body"`` (``after_bytes``) or ``"stream"``
+        (``after_events``, ``end``: ``"exception"``, ``"cut"``, ``"stall"``, ``"truncate"``,
+        ``"corrupt_crc"``). Raises ``ValueError`` for a spec it cannot use.
+        """
+        self._require().add_faults(json.dumps(list(faults)))
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults in force, in their JSON form (counted-down ``times`` included)."""
+        return cast("list[dict[str, Any]]", json.loads(self._require().faults_json()))
+
+    @staticmethod
+    def _spec(
+        action: str, model_id: str, times: int | None, fraction: float | None, **members: Any
+    ) -> dict[str, Any]:
+        spec: dict[str, Any] = {"model_id": model_id, "action": action}
+        if times is not None:
+            spec["times"] = times
+        if fraction is not None:
+            spec["fraction"] = fraction
+        spec.update({k: v for k, v in members.items() if v is not None})
+        return spec
+
     def fail(
         self,
         model_id: str,
@@ -192,6 +261,7 @@ class Emulator:
         status: int | None = None,
         times: int | None = None,
         *,
+        fraction: float | None = None,
         original_status_code: int | None = None,
         resource_name: str | None = None,
     ) -> None:
@@ -202,20 +272,69 @@ class Emulator:
                 (``anthropic.claude-haiku-4-5-20251001-v1:0``), or ``"*"`` for every request.
             code: Error code, e.g. ``"ThrottlingException"``.
             message: Error message (default: Bedrock's usual wording for the code).
-            status: HTTP status (default: the one the service model gives the code).
+            status: HTTP status (default: the one the service model gives the code), e.g. 500
+                or 503 for server errors.
             times: ``None`` for every request, else only the next ``times`` requests.
+            fraction: Apply to this fraction (0 to 1) of the matching requests, chosen by a
+                deterministic function of the seed (:meth:`set_seed`).
             original_status_code: ``originalStatusCode`` member (ModelErrorException).
             resource_name: ``resourceName`` member (ModelErrorException).
         """
-        self._require().fail(
-            model_id,
-            code,
-            message,
-            status,
-            times,
-            original_status_code=original_status_code,
-            resource_name=resource_name,
+        self.inject(
+            self._spec(
+                "error",
+                model_id,
+                times,
+                fraction,
+                code=code,
+                message=message,
+                status=status,
+                original_status_code=original_status_code,
+                resource_name=resource_name,
+            )
         )
+
+    def throttle(
+        self,
+        model_id: str = "*",
+        times: int | None = None,
+        *,
+        fraction: float | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Answers ``ThrottlingException`` (HTTP 429): the first ``times`` requests, a
+        ``fraction`` of them, or all."""
+        self.fail(model_id, "ThrottlingException", message, times=times, fraction=fraction)
+
+    def reset_connection(
+        self, model_id: str = "*", times: int | None = None, *, fraction: float | None = None
+    ) -> None:
+        """Closes the connection without answering (clients see a dropped connection)."""
+        self.inject(self._spec("reset", model_id, times, fraction))
+
+    def delay_first_byte(
+        self,
+        model_id: str,
+        seconds: float,
+        times: int | None = None,
+        *,
+        fraction: float | None = None,
+    ) -> None:
+        """Waits ``seconds`` before sending anything of the answer (status line included)."""
+        self.inject(self._spec("delay", model_id, times, fraction, seconds=seconds))
+
+    def stall_body(
+        self,
+        model_id: str,
+        after_bytes: int = 0,
+        times: int | None = None,
+        *,
+        fraction: float | None = None,
+    ) -> None:
+        """Non-streaming answers: sends the status, the headers (with the full
+        ``Content-Length``) and the first ``after_bytes`` bytes of the body, then nothing more
+        until the client gives up or the emulator stops. (Streams: :meth:`fail_stream`.)"""
+        self.inject(self._spec("stall_body", model_id, times, fraction, after_bytes=after_bytes))
 
     def fail_stream(
         self,
@@ -225,6 +344,8 @@ class Emulator:
         code: str | None = None,
         message: str | None = None,
         times: int | None = None,
+        *,
+        fraction: float | None = None,
     ) -> None:
         """Breaks streamed answers for ``model_id``.
 
@@ -236,11 +357,58 @@ class Emulator:
           boto3 raises it while iterating), then the response ends;
         * ``"cut"``: the connection is dropped mid-response;
         * ``"stall"``: nothing more is sent and the connection stays open until the client
-          times out or the emulator stops.
+          times out or the emulator stops;
+        * ``"truncate"``: the first half of the next event, then the response ends normally;
+        * ``"corrupt_crc"``: the next event with a wrong message CRC (then the rest).
 
-        ``times`` works as in :meth:`fail`.
+        ``times`` and ``fraction`` work as in :meth:`fail`.
         """
-        self._require().fail_stream(model_id, after_events, mode, code, message, times)
+        end_members: dict[str, Any] = (
+            {"code": code, "message": message} if mode == "exception" else {}
+        )
+        self.inject(
+            self._spec(
+                "stream",
+                model_id,
+                times,
+                fraction,
+                after_events=after_events,
+                end=mode,
+                **end_members,
+            )
+        )
+
+    def set_seed(self, seed: int) -> None:
+        """Sets the seed that decides which requests a ``fraction`` fault picks (default 0):
+        the same seed and faults pick the same requests."""
+        self._require().set_fault_seed(seed)
+
+    def set_concurrency_limit(self, limit: int | None) -> None:
+        """Throttles (``ThrottlingException``) every request beyond ``limit`` in flight at
+        once; ``None`` removes the limit. A request is in flight from its arrival until its
+        answer has been sent."""
+        self._require().set_concurrency_limit(limit)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests being served right now."""
+        return self._require().in_flight()
+
+    def set_latency(self, time_to_first_token: float = 0.0, per_token: float = 0.0) -> None:
+        """Simulated model latency for later requests, deterministic: a stream's first event
+        waits ``time_to_first_token`` seconds and each later event ``per_token`` more (on top
+        of the event delay); a non-streaming answer waits ``time_to_first_token + per_token *
+        output tokens``."""
+        self._require().set_latency(time_to_first_token, per_token)
+
+    def set_auth(
+        self,
+        credentials: Mapping[str, str] | None = None,
+        bearer_tokens: Sequence[str] | None = None,
+    ) -> None:
+        """Replaces who may call (with neither argument: anyone, unchecked)."""
+        self._auth = (dict(credentials or {}), list(bearer_tokens or []))
+        self._require().set_auth(self._auth[0], self._auth[1])
 
     def reset(self) -> None:
         """Removes every fault (recorded requests are kept; see :meth:`clear`)."""
@@ -249,14 +417,16 @@ class Emulator:
     def reset_all(self) -> None:
         """Back to the state it started in, for a server shared between tests.
 
-        Removes every fault, recorded request and async-invoke job, and restores the event
-        delay and stream-delta count given to the constructor.
+        Removes every fault (and the seed), recorded request, async-invoke job, latency and
+        concurrency limit, and restores the event delay, stream-delta count and credentials
+        given to the constructor.
         """
         server = self._require()
         server.reset()
         event_delay, stream_deltas = self._initial_pacing
         self.set_event_delay(event_delay)
         self.set_stream_deltas(stream_deltas)
+        self.set_auth(*self._initial_auth)
 
     # -- pacing ------------------------------------------------------------------------------
 
@@ -295,13 +465,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--record-limit", type=int, default=0, help="recent requests to keep (none by default)"
     )
+    parser.add_argument(
+        "--credentials",
+        action="append",
+        default=[],
+        metavar="ACCESS_KEY:SECRET_KEY",
+        help="verify SigV4 signatures with these credentials (repeatable)",
+    )
+    parser.add_argument(
+        "--bearer-token", action="append", default=[], help="accept this bearer token (repeatable)"
+    )
     args = parser.parse_args(argv)
+    credentials = {}
+    for pair in args.credentials:
+        key, sep, secret = pair.partition(":")
+        if not sep or not key or not secret:
+            parser.error(f"--credentials takes ACCESS_KEY:SECRET_KEY, got {pair!r}")
+        credentials[key] = secret
     emulator = Emulator(
         args.host,
         args.port,
         event_delay=args.event_delay,
         stream_deltas=args.stream_deltas,
         record_limit=args.record_limit,
+        credentials=credentials,
+        bearer_tokens=args.bearer_token,
     )
     try:
         emulator.start()

@@ -7,9 +7,10 @@
 //! (the AWS SDKs) wraps each input message in an envelope message whose headers are
 //! `:chunk-signature` (byte array, the SigV4 chain signature) and `:date` (timestamp) and
 //! whose payload is the encoded input message; an envelope with an empty payload ends the
-//! input. Unsigned input messages are accepted as they are. The input message is an `event`
-//! with `:event-type: chunk` and a JSON payload `{"bytes": "<base64>"}`. Signatures are not
-//! checked (the emulator has no secret keys).
+//! input. Unsigned input messages are accepted as they are unless SigV4 authentication is on
+//! (then `auth::ChunkChain` checks every envelope's signature before it is unwrapped here).
+//! The input message is an `event` with `:event-type: chunk` and a JSON payload
+//! `{"bytes": "<base64>"}`.
 //!
 //! The response is `200` with an event stream of `chunk` events (payload
 //! `{"bytes": "<base64>"}`), or exception events such as `validationException`.
