@@ -326,3 +326,43 @@ fn bearer_tokens_and_auth_errors_over_http() {
     emu.set_auth(AuthConfig::default());
     assert!(raw(&emu, head, &[], body).starts_with("HTTP/1.1 200"));
 }
+
+/// A stream fault on a signed bidirectional stream still ends in the injected exception event.
+#[tokio::test]
+async fn signed_bidirectional_stream_with_an_exception_fault() {
+    let emu = emulator();
+    emu.fail_stream(
+        SONIC,
+        1,
+        bedrock_cris_emulator::StreamEnd::Exception(bedrock_cris_emulator::ApiError::new(
+            "ThrottlingException",
+            "slow down",
+        )),
+        None,
+    );
+    let c = client_with(&emu, ACCESS_KEY, SECRET_KEY, None, false);
+    for _ in 0..5 {
+        let (tx, rx) = mpsc::channel(4);
+        for i in 0..2 {
+            tx.send(Ok(InvokeModelWithBidirectionalStreamInput::Chunk(
+                BidirectionalInputPayloadPart::builder()
+                    .bytes(Blob::new(format!(r#"{{"i": {i}}}"#)))
+                    .build(),
+            )))
+            .await
+            .expect("send");
+        }
+        drop(tx);
+        let mut out = c
+            .invoke_model_with_bidirectional_stream()
+            .model_id(SONIC)
+            .body(EventStreamSender::from(Inputs(rx)))
+            .send()
+            .await
+            .expect("open");
+        assert!(out.body.recv().await.expect("first").is_some());
+        let err = out.body.recv().await.expect_err("the injected exception");
+        let service = err.into_service_error();
+        assert!(service.is_throttling_exception(), "{service:?}");
+    }
+}
