@@ -6,10 +6,13 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use bedrock_cris_emulator::{
-    start, ApiError, AuthConfig, EmulatorConfig, EmulatorHandle, Fault, StreamEnd,
+    start, ApiError, AuthConfig, EmulatorConfig, EmulatorHandle, Fault, ScriptedBody,
+    ScriptedEvent, ScriptedReply, StreamEnd,
 };
+use bytes::Bytes;
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 /// A running emulator server (started by the constructor, stopped by `shutdown()` or when
@@ -275,6 +278,48 @@ impl EmulatorServer {
     /// No faults, recorded requests, async-invoke jobs, latency or concurrency limit.
     fn reset(&self) {
         self.handle.reset();
+    }
+
+    /// Queues a response sent verbatim to the next request: `body`, or `events` (each
+    /// `(headers, payload)`, framed as event-stream messages with string headers).
+    #[pyo3(signature = (status, headers, body = None, events = None))]
+    fn respond_next(
+        &self,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Option<PyBackedBytes>,
+        events: Option<Vec<(Vec<(String, String)>, PyBackedBytes)>>,
+    ) -> PyResult<()> {
+        let body = match (body, events) {
+            (Some(body), None) => ScriptedBody::Full(Bytes::copy_from_slice(&body)),
+            (None, Some(events)) => ScriptedBody::Events(
+                events
+                    .into_iter()
+                    .map(|(headers, payload)| ScriptedEvent {
+                        headers,
+                        payload: Bytes::copy_from_slice(&payload),
+                    })
+                    .collect(),
+            ),
+            _ => return Err(PyValueError::new_err("pass exactly one of body and events")),
+        };
+        self.handle
+            .respond_next(ScriptedReply {
+                status,
+                headers,
+                body,
+            })
+            .map_err(PyValueError::new_err)
+    }
+
+    /// Scripted answers not yet taken.
+    fn scripted_pending(&self) -> usize {
+        self.handle.scripted_pending()
+    }
+
+    /// Drops every scripted answer not yet taken.
+    fn clear_scripted(&self) {
+        self.handle.clear_scripted();
     }
 
     /// Pause between stream events, in seconds, for later requests.

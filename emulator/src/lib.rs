@@ -59,6 +59,11 @@
 //! `GET|POST|DELETE /_emulator/faults`, `GET|DELETE /_emulator/requests`, `POST /_emulator/reset`,
 //! `GET|PUT /_emulator/latency`, `GET|PUT /_emulator/concurrency`, `PUT /_emulator/seed`.
 //!
+//! Scripted answers ([`EmulatorHandle::respond_next`]): a test may queue responses (status,
+//! headers, a body or event-stream events) that the next requests get verbatim, in order,
+//! instead of the operation's own answer; the model-wide differential tests serve random valid
+//! responses generated from the service model this way.
+//!
 //! Conventions that need no setup:
 //! - model id `emulator.error.<Code>` always answers that error (`emulator.error.ThrottlingException`);
 //! - model id `emulator.deltas.<N>.<model id>` answers as `<model id>` with text long enough to
@@ -78,6 +83,7 @@ mod ops;
 mod recorder;
 mod reply;
 mod routing;
+mod scripted;
 mod server;
 mod text;
 mod tools;
@@ -97,6 +103,7 @@ pub use errors::{default_message, status_for_code, ApiError, MODELLED_CODES};
 pub use faults::{api_error, Fault, FaultKind, StreamEnd, ANY_MODEL};
 pub use model_id::MAX_DELTAS;
 pub use recorder::RecordedRequest;
+pub use scripted::{ScriptedBody, ScriptedEvent, ScriptedReply};
 
 /// How to start the emulator. `Default` is the fast mode: ephemeral loopback port, no delays.
 #[derive(Debug, Clone)]
@@ -295,9 +302,28 @@ impl EmulatorHandle {
     }
 
     /// Back to a fresh state: no faults (fault seed 0), recorded requests, async-invoke jobs,
-    /// latency or concurrency limit. Authentication, the event delay and the delta count stay.
+    /// latency, concurrency limit or scripted answers. Authentication, the event delay and the
+    /// delta count stay.
     pub fn reset(&self) {
         self.shared.reset();
+    }
+
+    /// Queues a response to send verbatim to the next request (see the `scripted` module):
+    /// answers are taken in the order queued, one per request. Refuses what HTTP cannot carry.
+    pub fn respond_next(&self, reply: ScriptedReply) -> Result<(), String> {
+        reply.validate()?;
+        self.shared.scripted.push(reply);
+        Ok(())
+    }
+
+    /// Scripted answers not yet taken.
+    pub fn scripted_pending(&self) -> usize {
+        self.shared.scripted.len()
+    }
+
+    /// Drops every scripted answer not yet taken.
+    pub fn clear_scripted(&self) {
+        self.shared.scripted.clear();
     }
 
     /// Sets the pause between stream events for later requests.

@@ -32,6 +32,7 @@ use crate::ops::{converse, count_tokens, guardrail, invoke, ModelCtx};
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::reply::{Reply, ReplyBody};
 use crate::routing::{route, Route};
+use crate::scripted::ScriptedReplies;
 use crate::text::{mix64, uuid_like};
 
 /// State shared by the handle and the server thread.
@@ -53,6 +54,8 @@ pub(crate) struct Shared {
     pub first_token_us: AtomicU64,
     /// ...and per output token (non-streaming) or between events (streams).
     pub per_token_us: AtomicU64,
+    /// Answers queued by tests, served before any operation's own answer.
+    pub scripted: ScriptedReplies,
     request_nonce: u64,
     request_counter: AtomicU64,
 }
@@ -83,6 +86,7 @@ impl Shared {
             concurrency_limit: AtomicUsize::new(0),
             first_token_us: AtomicU64::new(0),
             per_token_us: AtomicU64::new(0),
+            scripted: ScriptedReplies::default(),
             request_nonce: mix64(
                 now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
             ),
@@ -131,6 +135,7 @@ impl Shared {
         self.jobs.clear();
         self.set_latency(Duration::ZERO, Duration::ZERO);
         self.concurrency_limit.store(0, Ordering::Relaxed);
+        self.scripted.clear();
     }
 
     fn save(&self, record: Option<RecordedRequest>) {
@@ -297,6 +302,10 @@ async fn unary(
     if let Err(e) = admit(shared, parts, Payload::Body(&body), in_flight, &mut record) {
         shared.save(record);
         return Ok(error_response(&e, request_id));
+    }
+    if let Some(scripted) = shared.scripted.take() {
+        shared.save(record);
+        return Ok(scripted.into_response(request_id));
     }
     let mut taken = None;
     let result = dispatch(shared, route, parts, &body, &mut taken);

@@ -52,6 +52,11 @@ The same controls are served over HTTP as JSON under ``/_emulator/`` (:attr:`Emu
 (``{"time_to_first_token": s, "per_token": s}``), ``GET|PUT /_emulator/concurrency``
 (``{"limit": n}``), ``PUT /_emulator/seed`` (``{"seed": n}``).
 
+Scripted answers: :meth:`Emulator.respond_next` and :meth:`~Emulator.respond_next_stream`
+queue responses (status, headers, a body or event-stream events) that the next requests get
+verbatim, in order, instead of the operation's own answer (the model-wide differential tests
+serve random valid responses of the service model this way).
+
 Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``.
 """
 
@@ -417,8 +422,8 @@ class Emulator:
     def reset_all(self) -> None:
         """Back to the state it started in, for a server shared between tests.
 
-        Removes every fault (and the seed), recorded request, async-invoke job, latency and
-        concurrency limit, and restores the event delay, stream-delta count and credentials
+        Removes every fault (and the seed), recorded request, async-invoke job, latency,
+        concurrency limit and scripted answer, and restores the event delay, stream-delta count and credentials
         given to the constructor.
         """
         server = self._require()
@@ -427,6 +432,47 @@ class Emulator:
         self.set_event_delay(event_delay)
         self.set_stream_deltas(stream_deltas)
         self.set_auth(*self._initial_auth)
+
+    # -- scripted answers --------------------------------------------------------------------
+
+    def respond_next(
+        self,
+        status: int = 200,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+        body: bytes = b"",
+    ) -> None:
+        """Queues a response that the next request gets verbatim instead of the operation's
+        own answer (queued answers are taken in order, one per request, after authentication;
+        :meth:`reset_all` drops those not taken). The emulator adds ``x-amzn-RequestId`` and
+        ``Date`` unless ``headers`` has them; ``Content-Type`` comes only from ``headers``.
+        Raises ``ValueError`` for a status or header HTTP cannot carry."""
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        self._require().respond_next(status, pairs, body=bytes(body))
+
+    def respond_next_stream(
+        self,
+        events: Sequence[tuple[Sequence[tuple[str, str]] | Mapping[str, str], bytes]],
+        status: int = 200,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+    ) -> None:
+        """Like :meth:`respond_next`, with a body of event-stream messages: each event is
+        ``(headers, payload)`` with string-valued headers (``:message-type``, ``:event-type``
+        or ``:exception-type``, ``:content-type``), framed as the service frames them."""
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        framed = [
+            (list(h.items()) if isinstance(h, Mapping) else list(h), bytes(payload))
+            for h, payload in events
+        ]
+        self._require().respond_next(status, pairs, events=framed)
+
+    @property
+    def scripted_pending(self) -> int:
+        """Scripted answers not yet taken."""
+        return self._require().scripted_pending()
+
+    def clear_scripted(self) -> None:
+        """Drops every scripted answer not yet taken."""
+        self._require().clear_scripted()
 
     # -- pacing ------------------------------------------------------------------------------
 
