@@ -654,7 +654,7 @@ pub(crate) fn in_document(
     e: &mut ParamErrors,
 ) -> PyResult<Option<Document>> {
     let n0 = e.len();
-    let d = doc_in(v, p, e, 0)?;
+    let d = doc_in(v, p, e, &mut Vec::new())?;
     Ok(if e.len() == n0 { Some(d) } else { None })
 }
 
@@ -675,12 +675,16 @@ fn doc_key(k: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     Ok(None)
 }
 
+/// `open` holds the dicts and lists being converted around `v` (its ancestors):
+/// meeting one again is a cycle, which would otherwise be walked to the depth
+/// limit along every branch (2^256 visits for a dict that holds itself twice).
 fn doc_in(
     v: &Bound<'_, PyAny>,
     p: &Path<'_>,
     e: &mut ParamErrors,
-    depth: usize,
+    open: &mut Vec<usize>,
 ) -> PyResult<Document> {
+    let depth = open.len();
     if depth > MAX_DOC_DEPTH {
         e.push(format!(
             "Invalid document parameter {}: nested more than {} levels deep",
@@ -692,13 +696,36 @@ fn doc_in(
     if v.is_none() {
         return Ok(Document::Null);
     }
+    if v.is_instance_of::<PyDict>() || v.is_instance_of::<PyList>() {
+        let id = v.as_ptr() as usize;
+        if open.contains(&id) {
+            e.push(format!(
+                "Invalid document parameter {}: circular reference detected",
+                p.name()
+            ));
+            return Ok(Document::Null);
+        }
+        open.push(id);
+        let converted = doc_container(v, p, e, open);
+        open.pop();
+        return converted;
+    }
+    doc_scalar(v, p, e)
+}
+
+fn doc_container(
+    v: &Bound<'_, PyAny>,
+    p: &Path<'_>,
+    e: &mut ParamErrors,
+    open: &mut Vec<usize>,
+) -> PyResult<Document> {
     if let Ok(d) = v.cast::<PyDict>() {
         let mut out = HashMap::with_capacity(d.len());
         for (k, x) in d.iter() {
             let shown = k.str()?;
             let shown = shown.to_cow()?;
             let key = doc_key(&k)?;
-            let val = doc_in(&x, &p.doc_key(&shown), e, depth + 1)?;
+            let val = doc_in(&x, &p.doc_key(&shown), e, open)?;
             match key {
                 Some(k) => {
                     out.insert(k, val);
@@ -715,10 +742,14 @@ fn doc_in(
     if let Ok(l) = v.cast::<PyList>() {
         let mut out = Vec::with_capacity(l.len());
         for (i, x) in l.iter().enumerate() {
-            out.push(doc_in(&x, &p.index(i), e, depth + 1)?);
+            out.push(doc_in(&x, &p.index(i), e, open)?);
         }
         return Ok(Document::Array(out));
     }
+    Ok(Document::Null)
+}
+
+fn doc_scalar(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResult<Document> {
     if let Ok(s) = v.cast::<PyString>() {
         return Ok(Document::String(s.to_cow()?.into_owned()));
     }
