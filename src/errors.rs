@@ -80,7 +80,7 @@ where
                 }
             } else if is_connect_failure(&text) {
                 "connect"
-            } else if dispatch.is_io() {
+            } else if dispatch.is_io() || is_closed_early(&text) {
                 "closed"
             } else if is_credentials_failure(&text) {
                 "credentials"
@@ -210,6 +210,15 @@ fn is_connect_failure(text: &str) -> bool {
         || lower.contains("dns error")
         || lower.contains("failed to lookup address")
         || lower.contains("network is unreachable")
+}
+
+/// The connection ended before a complete answer (hyper says so in words).
+fn is_closed_early(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("connection closed before message completed")
+        || lower.contains("connection reset")
+        || lower.contains("broken pipe")
+        || lower.contains("unexpected eof")
 }
 
 fn is_credentials_failure(text: &str) -> bool {

@@ -28,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         },
     )?;
     client::register(m)?;
+    m.add_function(wrap_pyfunction!(runtime::quiesce, m)?)?;
     convert::register(m)?;
     embed::register(m)?;
     emulator::register(m)?;

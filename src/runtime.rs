@@ -167,14 +167,22 @@ impl generic::Runtime for AsyncRuntime {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        Joined(get().spawn(fut))
+        let in_flight = InFlight::enter();
+        Joined(get().spawn(async move {
+            let _in_flight = in_flight;
+            fut.await
+        }))
     }
 
     fn spawn_blocking<F>(f: F) -> Joined
     where
         F: FnOnce() + Send + 'static,
     {
-        Joined(get().spawn_blocking(f))
+        let in_flight = InFlight::enter();
+        Joined(get().spawn_blocking(move || {
+            let _in_flight = in_flight;
+            f()
+        }))
     }
 }
 
@@ -193,4 +201,42 @@ impl generic::ContextExt for AsyncRuntime {
             .try_with(|cell| cell.get().cloned())
             .unwrap_or_default()
     }
+}
+
+/// Awaitables whose Rust side has not finished. Their last step takes the GIL
+/// (to hand the result to asyncio), which must not happen once the
+/// interpreter is finalizing: [`quiesce`] waits for them at exit.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Registered with `atexit`: waits (GIL released, at most `timeout` seconds)
+/// until no awaitable's Rust side is still running, so none re-takes the GIL
+/// while Python finalizes. Returns whether everything finished.
+#[pyfunction]
+#[pyo3(name = "_quiesce")]
+pub fn quiesce(py: Python<'_>, timeout: f64) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs_f64(timeout.clamp(0.0, 60.0));
+    py.detach(|| loop {
+        if IN_FLIGHT.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    })
 }

@@ -95,6 +95,10 @@ def test_service_errors(emulator: Any, ours: Any) -> None:
     with pytest.raises(ours.exceptions.ValidationException):
         ours.invoke_model_with_bidirectional_stream(modelId="amazon.titan-embed-text-v2:0", body=[])
     emulator.fail_stream(SONIC, after_events=1, mode="exception", code="ThrottlingException")
-    response = ours.invoke_model_with_bidirectional_stream(modelId=SONIC, body=[chunk({"a": 1}), chunk({"b": 2})])
-    with pytest.raises(ours.exceptions.ThrottlingException):
-        list(response["body"])
+    with InputStream() as body:
+        response = ours.invoke_model_with_bidirectional_stream(modelId=SONIC, body=body)
+        output = iter(response["body"])
+        body.send(chunk({"a": 1}))
+        assert decoded(next(output)) == {"index": 0, "echo": {"a": 1}}
+        with pytest.raises(ours.exceptions.ThrottlingException):
+            next(output)

@@ -248,12 +248,11 @@ def test_fractions_are_deterministic(emulator: Any) -> None:
 def test_reset_before_the_answer(emulator: Any) -> None:
     boto, ours = both(emulator)
     emulator.reset_connection(MODEL)
-    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+    with pytest.raises(botocore.exceptions.ConnectionClosedError) as theirs:
         boto.converse(modelId=MODEL, messages=MESSAGES)
-    # boto3 says ConnectionClosedError; the facade currently raises its base class
-    # HTTPClientError ("connection closed before message completed").
-    with pytest.raises(exceptions.HTTPClientError):
+    with pytest.raises(exceptions.ConnectionClosedError) as mine:
         ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert str(mine.value) == str(theirs.value)
     assert labels(emulator) == ["reset", "reset"]
 
 

@@ -72,7 +72,7 @@ def main(endpoint_url: str) -> None:
         "ap-south-1",
         endpoint_url=endpoint_url,
         aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="example",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
     )
     assert chat(client).text
     assert stream_text(client)

@@ -8,7 +8,9 @@
 from bedrock_cris import aio, config, exceptions
 from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL, EmbeddingError, Embeddings
-from bedrock_cris._native import InputStream, __version__, build_profile
+import atexit as _atexit
+
+from bedrock_cris._native import InputStream, __version__, _quiesce, build_profile
 from bedrock_cris._native_api import (
     DEFAULT_MODEL,
     AsyncTextStream,
@@ -51,6 +53,10 @@ __all__ = [
     "setup_default_session",
     "stream",
 ]
+
+# Let awaitables finish handing their results to asyncio before the
+# interpreter finalizes (a runtime thread must not take the GIL after that).
+_atexit.register(_quiesce, 2.0)
 
 if build_profile == "debug":  # pragma: no cover - depends on how it was built
     import warnings
