@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORKER = BENCH / "worker.py"
 sys.path.insert(0, str(BENCH))
-from contenders import CONTENDERS, STREAM_MODEL
+from contenders import CONTENDERS, STREAM_MODEL  # noqa: E402 - after the path setup
 
 BASELINES = {"sync": "boto3", "async": "aioboto3"}
 #: Labels of the contenders as rows; a contender not listed shows its own name.

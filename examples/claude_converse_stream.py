@@ -12,7 +12,9 @@ MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 try:
     response = bedrock.converse_stream(
-        messages=[{"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}],
+        messages=[
+            {"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}
+        ],
         modelId=MODEL_ID,
         inferenceConfig={"maxTokens": 512, "temperature": 0.5},
     )

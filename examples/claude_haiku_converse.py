@@ -13,7 +13,9 @@ MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 try:
     response = bedrock.converse(
-        messages=[{"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}],
+        messages=[
+            {"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}
+        ],
         modelId=MODEL_ID,
     )
 
@@ -27,4 +29,6 @@ try:
 
 except Exception as e:
     print(f"Error: {e}")
-    print("Please check your AWS credentials and that the Region ap-south-1 has access to the model.")
+    print(
+        "Please check your AWS credentials and that the Region ap-south-1 has access to the model."
+    )

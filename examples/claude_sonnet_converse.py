@@ -14,7 +14,9 @@ MODEL_ID = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 try:
     response = bedrock.converse(
-        messages=[{"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}],
+        messages=[
+            {"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}
+        ],
         modelId=MODEL_ID,
     )
 
@@ -30,4 +32,6 @@ except ClientError as e:
     print(f"AWS error: {e.response['Error']['Code']} - {e.response['Error']['Message']}")
 except Exception as e:
     print(f"Error: {e}")
-    print("Please check your AWS credentials and that the Region ap-south-1 has access to the model.")
+    print(
+        "Please check your AWS credentials and that the Region ap-south-1 has access to the model."
+    )

@@ -8,9 +8,8 @@ import socket
 import time
 from typing import Any
 
-import pytest
-
 import bedrock_cris
+import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
 from conftest import client_kwargs
@@ -49,7 +48,9 @@ def test_hundreds_of_concurrent_awaits_on_one_client(emulator: Any) -> None:
     async def main() -> list[dict[str, Any]]:
         client = aclient(emulator.endpoint_url)
         calls = [
-            client.converse(modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": f"q{i}"}]}])
+            client.converse(
+                modelId=CLAUDE, messages=[{"role": "user", "content": [{"text": f"q{i}"}]}]
+            )
             for i in range(300)
         ]
         return await asyncio.gather(*calls)
@@ -76,7 +77,9 @@ def test_calls_do_not_block_the_event_loop(emulator: Any) -> None:
                 await asyncio.sleep(0.005)
 
         task = asyncio.create_task(ticker())
-        response = await client.converse_stream(modelId=f"emulator.deltas.20.{CLAUDE}", messages=MESSAGES)
+        response = await client.converse_stream(
+            modelId=f"emulator.deltas.20.{CLAUDE}", messages=MESSAGES
+        )
         async for _event in response["stream"]:
             pass
         done.set()
@@ -118,7 +121,9 @@ def test_async_errors_are_the_same_exceptions(emulator: Any) -> None:
             await client.converse(modelId="emulator.error.ThrottlingException", messages=MESSAGES)
         with pytest.raises(exceptions.ParamValidationError):
             await client.converse(modelId=CLAUDE, messages="not a list")
-        emulator.fail_stream(CLAUDE, after_events=2, mode="exception", code="ModelStreamErrorException")
+        emulator.fail_stream(
+            CLAUDE, after_events=2, mode="exception", code="ModelStreamErrorException"
+        )
         response = await client.converse_stream(modelId=CLAUDE, messages=MESSAGES)
         with pytest.raises(client.exceptions.ModelStreamErrorException):
             async for _event in response["stream"]:

@@ -8,9 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import bedrock_cris
+import pytest
 from bedrock_cris import InputStream, exceptions
 from conftest import client_kwargs
 
@@ -44,7 +43,9 @@ def test_iterable_body_and_text_deltas(emulator: Any, ours: Any) -> None:
         yield chunk({"text": "hello there"})
         yield chunk({"text": "second turn"})
 
-    response = ours.invoke_model_with_bidirectional_stream(modelId=f"emulator.deltas.4.{SONIC}", body=turns())
+    response = ours.invoke_model_with_bidirectional_stream(
+        modelId=f"emulator.deltas.4.{SONIC}", body=turns()
+    )
     events = [decoded(e) for e in response["body"]]
     assert [e["index"] for e in events if "delta" in e] == [0] * 4 + [1] * 4
     assert sum("stopReason" in e for e in events) == 2

@@ -12,6 +12,7 @@ import decimal
 import glob
 import importlib.util
 import io
+import json
 import os
 import struct
 
@@ -550,8 +551,8 @@ def test_valid_inputs_have_no_errors(service):
 
 # Randomised: mutate a fully populated valid request and compare reports.
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 OPS = [
     "Converse",
@@ -658,7 +659,6 @@ def test_model_table_matches_botocore(service):
 # ----------------------------------------------------------------------------------------------
 # Output conversion with the raw response body (what <op>_output gets from the caller)
 # ----------------------------------------------------------------------------------------------
-import json
 
 
 def test_raw_body_gives_wire_order_documents_and_numbers():

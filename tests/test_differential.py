@@ -87,7 +87,7 @@ def call_both(emulator: Any, ours: Any, boto: Any, method: str, **params: Any) -
         emulator.clear()
         try:
             results.append(getattr(client, method)(**params))
-        except Exception as error:  # noqa: BLE001 - compared below
+        except Exception as error:
             results.append(error)
         results.append(list(emulator.requests))
     ours_result, ours_requests, boto_result, boto_requests = results
@@ -98,7 +98,9 @@ def call_both(emulator: Any, ours: Any, boto: Any, method: str, **params: Any) -
 CONVERSE_CASES = {
     "seed": dict(
         modelId=CLAUDE,
-        messages=[{"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}],
+        messages=[
+            {"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}
+        ],
     ),
     "system-and-config": dict(
         modelId=SONNET,
@@ -251,7 +253,9 @@ ERROR_CODES = [
 
 @pytest.mark.parametrize("code", ERROR_CODES)
 @pytest.mark.parametrize("method", ["converse", "invoke_model"])
-def test_service_errors_match_boto3(emulator: Any, ours: Any, boto: Any, code: str, method: str) -> None:
+def test_service_errors_match_boto3(
+    emulator: Any, ours: Any, boto: Any, code: str, method: str
+) -> None:
     import bedrock_cris
 
     model_id = f"emulator.error.{code}"
@@ -274,11 +278,10 @@ def test_service_errors_match_boto3(emulator: Any, ours: Any, boto: Any, code: s
 
 def test_max_retries_message_matches_boto3(emulator: Any) -> None:
     """Retries that run out read "(reached max retries: N)" in both clients."""
-    import boto3
     import bedrock_cris
-    from botocore.config import Config as BotoConfig
+    import boto3
     from bedrock_cris.config import Config
-
+    from botocore.config import Config as BotoConfig
     from conftest import client_kwargs
 
     retries = {"max_attempts": 1, "mode": "standard"}
@@ -286,7 +289,8 @@ def test_max_retries_message_matches_boto3(emulator: Any) -> None:
         "bedrock-runtime", **client_kwargs(emulator.endpoint_url, config=Config(retries=retries))
     )
     boto = boto3.client(
-        "bedrock-runtime", **client_kwargs(emulator.endpoint_url, config=BotoConfig(retries=retries))
+        "bedrock-runtime",
+        **client_kwargs(emulator.endpoint_url, config=BotoConfig(retries=retries)),
     )
     params = {
         "modelId": "emulator.error.InternalServerException",
@@ -325,9 +329,8 @@ BAD_PARAMS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_PARAMS))
 def test_param_validation_matches_boto3(emulator: Any, ours: Any, boto: Any, case: str) -> None:
-    import botocore.exceptions
-
     import bedrock_cris
+    import botocore.exceptions
 
     mine, theirs = call_both(emulator, ours, boto, "converse", **BAD_PARAMS[case])
     assert isinstance(theirs, botocore.exceptions.ParamValidationError)

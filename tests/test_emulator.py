@@ -704,7 +704,7 @@ def test_stream_exception_after_n_events(emulator, client):
     seen = []
     with pytest.raises(EventStreamError) as info:
         for event in r["stream"]:
-            seen.append(event)  # noqa: PERF402 - the loop raises part-way
+            seen.append(event)
     assert len(seen) == 3
     assert info.value.response["Error"] == {"Code": "throttlingException", "Message": "slow down"}
     # times=1: the next stream is whole.
@@ -719,7 +719,7 @@ def test_stream_cut_mid_response(emulator, client):
     seen = []
     with pytest.raises((urllib3.exceptions.ProtocolError, ConnectionError)):
         for event in r["stream"]:
-            seen.append(event)  # noqa: PERF402 - the loop raises part-way
+            seen.append(event)
     assert len(seen) == 2
 
 
@@ -732,7 +732,7 @@ def test_stream_stall_hits_the_read_timeout(emulator):
     # botocore does not wrap errors raised while reading a stream: urllib3's own timeout.
     with pytest.raises((ReadTimeoutError, urllib3.exceptions.ReadTimeoutError)):
         for event in r["stream"]:
-            seen.append(event)  # noqa: PERF402 - the loop raises part-way
+            seen.append(event)
     assert seen == [{"messageStart": {"role": "assistant"}}]
     assert time.monotonic() - started < 5
 

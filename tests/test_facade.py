@@ -14,12 +14,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import bedrock_cris
 import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
-
-import bedrock_cris
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, client_kwargs

@@ -294,9 +294,8 @@ ODD_OBJECTS: list[Any] = [
 def strategies(operation: str) -> Any:
     """The hypothesis strategy of keyword arguments for `operation`."""
     import botocore.session
-    from hypothesis import strategies as st
-
     from bedrock_cris import _model
+    from hypothesis import strategies as st
 
     model = botocore.session.get_session().get_service_model("bedrock-runtime")
     shape = model.operation_model(_model.OPERATIONS[operation]).input_shape
@@ -459,10 +458,9 @@ def check(outcome: BaseException | None, call: str) -> str:
 
 
 def fuzz(operation: str, endpoint_url: str, examples: int) -> None:
-    from hypothesis import HealthCheck, given, settings
-
     import bedrock_cris
     from bedrock_cris.config import Config
+    from hypothesis import HealthCheck, given, settings
 
     sys.setrecursionlimit(10_000)
     faulthandler.enable()
@@ -492,7 +490,7 @@ def fuzz(operation: str, endpoint_url: str, examples: int) -> None:
         def hung() -> None:
             try:
                 shown = repr(kwargs)[:4000]
-            except Exception as error:  # noqa: BLE001 - a value whose repr fails
+            except Exception as error:
                 shown = f"<unprintable: {error!r}>"
             sys.stderr.write(f"hung for {CALL_TIMEOUT}s on {operation}(**{shown})\n")
             faulthandler.dump_traceback(all_threads=True)

@@ -21,9 +21,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import bedrock_cris
+import pytest
 from bedrock_cris.config import Config
 from conftest import ACCESS_KEY, SECRET_KEY, client_kwargs
 
@@ -108,7 +107,7 @@ def test_threads(faulty: Any) -> None:
         while (i := next(tickets)) < CONCURRENT_CALLS:
             try:
                 call(client, i)
-            except Exception as error:  # noqa: BLE001 - counted and reported
+            except Exception as error:
                 errors[f"{type(error).__name__}: {error}"[:200]] += 1
 
     started = time.monotonic()
@@ -138,7 +137,7 @@ def test_asyncio_tasks(faulty: Any) -> None:
                 while (i := next(tickets)) < CONCURRENT_CALLS:
                     try:
                         await acall(client, i)
-                    except Exception as error:  # noqa: BLE001
+                    except Exception as error:
                         errors[f"{type(error).__name__}: {error}"[:200]] += 1
 
             await asyncio.wait_for(asyncio.gather(*(caller() for _ in range(CALLERS))), 600)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 import bedrock_cris
+import pytest
 from conftest import client_kwargs
 from test_differential import assert_same, call_both
 
@@ -31,7 +30,9 @@ CASES = {
         "count_tokens",
         dict(
             modelId=CLAUDE,
-            input={"converse": {"messages": [{"role": "user", "content": [{"text": "hello there"}]}]}},
+            input={
+                "converse": {"messages": [{"role": "user", "content": [{"text": "hello there"}]}]}
+            },
         ),
     ),
     "count_tokens-invoke": (
@@ -84,7 +85,9 @@ def test_async_invoke_lifecycle_matches_boto3(emulator: Any, ours: Any, boto: An
         start_job(boto, i)
     started = start_job(ours, 5)
     assert started["invocationArn"].startswith("arn:aws:bedrock:")
-    mine, theirs = call_both(emulator, ours, boto, "get_async_invoke", invocationArn=started["invocationArn"])
+    mine, theirs = call_both(
+        emulator, ours, boto, "get_async_invoke", invocationArn=started["invocationArn"]
+    )
     assert_same(mine, theirs)
     assert mine["submitTime"].tzinfo is not None  # timestamps are aware datetimes
     for params in ({}, {"maxResults": 2}, {"maxResults": 2, "sortOrder": "Ascending"}):
@@ -96,18 +99,30 @@ def test_paginator_matches_boto3(emulator: Any, ours: Any, boto: Any) -> None:
     for i in range(7):
         start_job(ours, i)
     assert ours.can_paginate("list_async_invokes") and not ours.can_paginate("converse")
-    for config in ({}, {"PageSize": 2}, {"PageSize": 3, "MaxItems": 5}, {"MaxItems": 4, "PageSize": 2}):
-        pages = [list(c.get_paginator("list_async_invokes").paginate(PaginationConfig=config)) for c in (ours, boto)]
+    for config in (
+        {},
+        {"PageSize": 2},
+        {"PageSize": 3, "MaxItems": 5},
+        {"MaxItems": 4, "PageSize": 2},
+    ):
+        pages = [
+            list(c.get_paginator("list_async_invokes").paginate(PaginationConfig=config))
+            for c in (ours, boto)
+        ]
         assert [[p["asyncInvokeSummaries"] for p in pages_] for pages_ in pages][0] == [
             [p["asyncInvokeSummaries"] for p in pages_] for pages_ in pages
         ][1]
         full = [
-            c.get_paginator("list_async_invokes").paginate(PaginationConfig=config).build_full_result()
+            c.get_paginator("list_async_invokes")
+            .paginate(PaginationConfig=config)
+            .build_full_result()
             for c in (ours, boto)
         ]
         assert full[0] == full[1]
     # A resume token from one library continues in the other.
-    partial = boto.get_paginator("list_async_invokes").paginate(PaginationConfig={"MaxItems": 3, "PageSize": 2})
+    partial = boto.get_paginator("list_async_invokes").paginate(
+        PaginationConfig={"MaxItems": 3, "PageSize": 2}
+    )
     token = partial.build_full_result()["NextToken"]
     rest = [
         c.get_paginator("list_async_invokes")
@@ -122,16 +137,29 @@ def test_paginator_matches_boto3(emulator: Any, ours: Any, boto: Any) -> None:
 
 def test_async_twins_of_every_operation(emulator: Any, ours: Any) -> None:
     async def main() -> None:
-        async with bedrock_cris.aio.client("bedrock-runtime", **client_kwargs(emulator.endpoint_url)) as client:
+        async with bedrock_cris.aio.client(
+            "bedrock-runtime", **client_kwargs(emulator.endpoint_url)
+        ) as client:
             method, params = CASES["count_tokens-converse"]
-            assert (await client.count_tokens(**params))["inputTokens"] == ours.count_tokens(**params)["inputTokens"]
+            assert (await client.count_tokens(**params))["inputTokens"] == ours.count_tokens(
+                **params
+            )["inputTokens"]
             method, params = CASES["apply_guardrail-blocked"]
-            assert (await client.apply_guardrail(**params))["action"] == ours.apply_guardrail(**params)["action"]
-            arn = (await client.start_async_invoke(
-                modelId=NOVA, modelInput={}, outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://b/k"}}
-            ))["invocationArn"]
+            assert (await client.apply_guardrail(**params))["action"] == ours.apply_guardrail(
+                **params
+            )["action"]
+            arn = (
+                await client.start_async_invoke(
+                    modelId=NOVA,
+                    modelInput={},
+                    outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://b/k"}},
+                )
+            )["invocationArn"]
             assert (await client.get_async_invoke(invocationArn=arn))["invocationArn"] == arn
-            assert any(s["invocationArn"] == arn for s in (await client.list_async_invokes())["asyncInvokeSummaries"])
+            assert any(
+                s["invocationArn"] == arn
+                for s in (await client.list_async_invokes())["asyncInvokeSummaries"]
+            )
 
     asyncio.run(main())
 
@@ -140,7 +168,9 @@ def test_client_niceties_like_boto3(emulator: Any, ours: Any, boto: Any) -> None
     assert ours.meta.region_name == boto.meta.region_name
     assert ours.meta.endpoint_url == boto.meta.endpoint_url
     assert set(ours.meta.method_to_api_mapping.items()) >= {
-        (k, v) for k, v in boto.meta.method_to_api_mapping.items() if k != "invoke_model_with_bidirectional_stream"
+        (k, v)
+        for k, v in boto.meta.method_to_api_mapping.items()
+        if k != "invoke_model_with_bidirectional_stream"
     }
     for name in boto.meta.method_to_api_mapping:
         assert callable(getattr(ours, name)), name

@@ -8,9 +8,8 @@ import pickle
 import signal
 from typing import Any
 
-import pytest
-
 import bedrock_cris
+import pytest
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, client_kwargs
 
 CLAUDE = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -31,7 +30,7 @@ def test_client_made_before_fork_works_in_the_child(emulator: Any, ours: Any) ->
             result = stop_reason(ours)
             stream = ours.converse_stream(modelId=CLAUDE, messages=MESSAGES)["stream"]
             result += "+" + str(len(list(stream)))
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             result = f"error {error!r}"
         os.write(write, result.encode())
         os._exit(0)

@@ -13,13 +13,12 @@ import threading
 import time
 from typing import Any
 
+import bedrock_cris
 import boto3
 import botocore.config
 import botocore.retries.standard
 import botocore.retryhandler
 import pytest
-
-import bedrock_cris
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
 from conftest import client_kwargs
@@ -69,7 +68,7 @@ def requests_for(emulator: Any, call: Any) -> tuple[Any, int]:
     emulator.clear()
     try:
         outcome = call()
-    except Exception as error:  # noqa: BLE001 - compared by the caller
+    except Exception as error:
         outcome = error
     return outcome, len(emulator.requests)
 

@@ -21,11 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import bedrock_cris
 import boto3
 import botocore.config
 import pytest
-
-import bedrock_cris
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, client_kwargs
@@ -353,7 +352,7 @@ class TlsFrontend(Relay):
             return  # the client refused our certificate
         self.handshakes += 1
         tls.settimeout(None)
-        with socket.create_connection(self.upstream) as upstream:
+        with tls, socket.create_connection(self.upstream) as upstream:
             back = threading.Thread(target=pipe, args=(upstream, tls), daemon=True)
             back.start()
             pipe(tls, upstream)

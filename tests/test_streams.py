@@ -12,12 +12,11 @@ import textwrap
 import time
 from typing import Any
 
+import bedrock_cris
 import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
-
-import bedrock_cris
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
 from conftest import REGION, client_kwargs
@@ -109,11 +108,15 @@ def test_invoke_model_with_response_stream_matches_boto3(
     assert json.loads(my_events[0]["chunk"]["bytes"])  # model-native JSON
 
 
-@pytest.mark.parametrize("code", ["ThrottlingException", "ModelStreamErrorException", "ValidationException"])
+@pytest.mark.parametrize(
+    "code", ["ThrottlingException", "ModelStreamErrorException", "ValidationException"]
+)
 def test_exception_event_mid_stream_matches_boto3(
     emulator: Any, ours: Any, boto: Any, code: str
 ) -> None:
-    emulator.fail_stream(CLAUDE, after_events=3, mode="exception", code=code, message="stream broke")
+    emulator.fail_stream(
+        CLAUDE, after_events=3, mode="exception", code=code, message="stream broke"
+    )
     received = {}
     raised = {}
     for name, client, cls in (
@@ -150,7 +153,9 @@ def test_dropped_connection_raises_promptly(emulator: Any, ours: Any) -> None:
 def test_stalled_stream_times_out(emulator: Any) -> None:
     client = bedrock_cris.client(
         "bedrock-runtime",
-        **client_kwargs(emulator.endpoint_url, config=Config(read_timeout=0.5, retries={"max_attempts": 0})),
+        **client_kwargs(
+            emulator.endpoint_url, config=Config(read_timeout=0.5, retries={"max_attempts": 0})
+        ),
     )
     emulator.fail_stream(CLAUDE, after_events=2, mode="stall")
     stream = client.converse_stream(modelId=CLAUDE, messages=MESSAGES)["stream"]
@@ -172,7 +177,11 @@ def test_slow_events_do_not_trip_the_timeouts(emulator: Any) -> None:
     )
     emulator.set_event_delay(0.1)
     try:
-        events = list(client.converse_stream(modelId=f"emulator.deltas.10.{CLAUDE}", messages=MESSAGES)["stream"])
+        events = list(
+            client.converse_stream(modelId=f"emulator.deltas.10.{CLAUDE}", messages=MESSAGES)[
+                "stream"
+            ]
+        )
     finally:
         emulator.set_event_delay(0.0)
     assert sum("contentBlockDelta" in e for e in events) == 10
@@ -182,7 +191,9 @@ def test_close_and_break_release_the_stream(emulator: Any, ours: Any) -> None:
     emulator.set_event_delay(0.01)
     try:
         for _ in range(20):
-            response = ours.converse_stream(modelId=f"emulator.deltas.200.{CLAUDE}", messages=MESSAGES)
+            response = ours.converse_stream(
+                modelId=f"emulator.deltas.200.{CLAUDE}", messages=MESSAGES
+            )
             stream = response["stream"]
             for i, _event in enumerate(stream):
                 if i == 2:
@@ -199,15 +210,21 @@ def test_close_and_break_release_the_stream(emulator: Any, ours: Any) -> None:
 
 
 def test_stream_param_validation_matches_boto3(emulator: Any, ours: Any, boto: Any) -> None:
-    mine, theirs = call_both(emulator, ours, boto, "converse_stream", modelId=CLAUDE, messages=[{"role": 1}])
+    mine, theirs = call_both(
+        emulator, ours, boto, "converse_stream", modelId=CLAUDE, messages=[{"role": 1}]
+    )
     assert isinstance(mine, exceptions.ParamValidationError)
     assert str(mine) == str(theirs)
 
 
 def test_stream_service_error_matches_boto3(emulator: Any, ours: Any, boto: Any) -> None:
     mine, theirs = call_both(
-        emulator, ours, boto, "converse_stream",
-        modelId="emulator.error.AccessDeniedException", messages=MESSAGES,
+        emulator,
+        ours,
+        boto,
+        "converse_stream",
+        modelId="emulator.error.AccessDeniedException",
+        messages=MESSAGES,
     )
     assert type(mine).__name__ == "AccessDeniedException"
     assert str(mine) == str(theirs)
@@ -236,7 +253,9 @@ def test_ctrl_c_interrupts_a_stalled_stream(emulator: Any) -> None:
             sys.exit(0)
         """
     )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
     assert child.stdout is not None
     assert child.stdout.readline().startswith("streaming")
     time.sleep(0.5)
@@ -285,7 +304,9 @@ def test_abandoned_streams_release_their_connections(emulator: Any, ours: Any) -
         ours.converse(modelId=CLAUDE, messages=MESSAGES)  # warm the pool
         before = open_sockets()
         for _ in range(40):
-            stream = ours.converse_stream(modelId=f"emulator.deltas.300.{CLAUDE}", messages=MESSAGES)["stream"]
+            stream = ours.converse_stream(
+                modelId=f"emulator.deltas.300.{CLAUDE}", messages=MESSAGES
+            )["stream"]
             next(iter(stream))
             del stream  # neither closed nor exhausted: garbage collection must release it
         gc.collect()
@@ -320,7 +341,10 @@ def test_corrupt_frame_raises_a_clear_error() -> None:
     thread.start()
     client = bedrock_cris.client(
         "bedrock-runtime",
-        **client_kwargs(f"http://127.0.0.1:{server.getsockname()[1]}", config=Config(retries={"max_attempts": 0})),
+        **client_kwargs(
+            f"http://127.0.0.1:{server.getsockname()[1]}",
+            config=Config(retries={"max_attempts": 0}),
+        ),
     )
     stream = client.converse_stream(modelId=CLAUDE, messages=MESSAGES)["stream"]
     with pytest.raises(exceptions.ResponseStreamingError) as info:

@@ -180,7 +180,7 @@ def test_async_stream_idle_timeout_on_time(emulator: Any) -> None:
             try:
                 async for _event in response["stream"]:
                     got += 1
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 return got, error, time.monotonic() - started
             raise AssertionError("the stalled stream ended without an error")
 

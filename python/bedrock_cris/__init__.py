@@ -5,11 +5,11 @@
 ``bedrock_cris.emulator.Emulator`` serves the same API offline.
 """
 
+import atexit as _atexit
+
 from bedrock_cris import aio, config, exceptions
 from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL, EmbeddingError, Embeddings
-import atexit as _atexit
-
 from bedrock_cris._native import InputStream, __version__, _quiesce, build_profile
 from bedrock_cris._native_api import (
     DEFAULT_MODEL,

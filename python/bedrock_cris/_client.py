@@ -178,7 +178,9 @@ def _ca_bundle(verify: bool | str | None) -> str | None:
         return None
     elif verify is not None:
         if not isinstance(verify, (str, os.PathLike)):
-            raise TypeError(f"verify must be a bool or a CA bundle path, not {type(verify).__name__}")
+            raise TypeError(
+                f"verify must be a bool or a CA bundle path, not {type(verify).__name__}"
+            )
         return os.fspath(verify)
     for name in ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE"):
         value = os.environ.get(name)
@@ -221,7 +223,11 @@ class Session:
 
     @property
     def region_name(self) -> str | None:
-        return self._region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return (
+            self._region_name
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+        )
 
     @property
     def profile_name(self) -> str:
@@ -280,7 +286,9 @@ class Session:
         ca_bundle = _ca_bundle(verify)
         config = config or Config()
         access_key = aws_access_key_id if aws_access_key_id is not None else self._access_key
-        secret_key = aws_secret_access_key if aws_secret_access_key is not None else self._secret_key
+        secret_key = (
+            aws_secret_access_key if aws_secret_access_key is not None else self._secret_key
+        )
         token = aws_session_token if aws_session_token is not None else self._session_token
         if (access_key is None) != (secret_key is None):
             missing = "aws_secret_access_key" if secret_key is None else "aws_access_key_id"

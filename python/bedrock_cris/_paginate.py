@@ -87,7 +87,10 @@ class PageIterator:
                 page[self._result_key] = items[:keep]
                 page.pop(self._output_token, None)
                 self.resume_token = _encode_token(
-                    {self._input_token: kwargs.get(self._input_token), "boto_truncate_amount": keep + skip}
+                    {
+                        self._input_token: kwargs.get(self._input_token),
+                        "boto_truncate_amount": keep + skip,
+                    }
                 )
                 yield page
                 return
@@ -100,7 +103,9 @@ class PageIterator:
                 self.resume_token = _encode_token({self._input_token: token})
                 return
             if previous is not None and token == previous:
-                raise PaginationError(f"The same next token was received twice: {{'{self._input_token}': {token!r}}}")
+                raise PaginationError(
+                    f"The same next token was received twice: {{'{self._input_token}': {token!r}}}"
+                )
             previous = token
             kwargs[self._input_token] = token
 

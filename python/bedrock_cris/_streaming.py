@@ -67,7 +67,9 @@ class StreamingBody(io.IOBase):
 
     next = __next__
 
-    def iter_lines(self, chunk_size: int = _DEFAULT_CHUNK_SIZE, keepends: bool = False) -> Iterator[bytes]:
+    def iter_lines(
+        self, chunk_size: int = _DEFAULT_CHUNK_SIZE, keepends: bool = False
+    ) -> Iterator[bytes]:
         """Yield lines, split as botocore splits them."""
         pending = b""
         for chunk in self.iter_chunks(chunk_size):

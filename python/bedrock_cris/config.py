@@ -126,7 +126,9 @@ class Config:
                     f"Invalid value for parameter retries['mode']: {value!r}; "
                     f"valid values are {', '.join(_RETRY_MODES)}"
                 )
-            if key != "mode" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            if key != "mode" and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 0
+            ):
                 raise ValueError(
                     f"Invalid value for parameter retries[{key!r}]: {value!r}; "
                     "must be an integer >= 0"

@@ -113,7 +113,7 @@ class HTTPClientError(BotoCoreError):
         )
 
 
-class ConnectionError(BotoCoreError):  # noqa: A001 - botocore's name
+class ConnectionError(BotoCoreError):
     fmt = "An HTTP Client failed to establish a connection: {error}"
 
 
@@ -191,7 +191,9 @@ def _define_modeled(name: str) -> type[ClientError]:
     return cls
 
 
-_MODELED: dict[str, type[ClientError]] = {name: _define_modeled(name) for name in _model.ERROR_SHAPES}
+_MODELED: dict[str, type[ClientError]] = {
+    name: _define_modeled(name) for name in _model.ERROR_SHAPES
+}
 globals().update(_MODELED)
 
 
@@ -221,7 +223,9 @@ _THROTTLING_CODES = frozenset(
         "EC2ThrottledException",
     }
 )
-_TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+_TRANSIENT_CODES = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
+)
 _TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
 
 
