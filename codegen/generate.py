@@ -675,6 +675,10 @@ class Emitter:
                 if not is_header:
                     # The SDK fills required members the service left out: trust the raw body.
                     head = f"if let Some(x) = {fname}.filter(|_| raw_present(raw, {rust_str(mname)})) {{"
+                if not is_header and self.m.kind(target) == "document":
+                    # botocore drops a member sent as null; without the raw body (stream
+                    # events) only the SDK's Document::Null tells.
+                    head = head.replace(".filter(", ".filter(|x| !x.is_null()).filter(", 1)
                 if guard:
                     head = f"if !{skip_payload_var} {{\n    {head}"
                     closes = 2

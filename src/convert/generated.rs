@@ -3549,8 +3549,9 @@ pub(crate) fn o_converse_request<'py>(
             o_guardrail_configuration(py, x, raw_get(raw, "guardrailConfig"))?,
         )?;
     }
-    if let Some(x) =
-        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    if let Some(x) = additional_model_request_fields
+        .filter(|x| !x.is_null())
+        .filter(|_| raw_present(raw, "additionalModelRequestFields"))
     {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
@@ -3684,6 +3685,7 @@ fn fill_converse_response<'py>(
         )?;
     }
     if let Some(x) = additional_model_response_fields
+        .filter(|x| !x.is_null())
         .filter(|_| raw_present(raw, "additionalModelResponseFields"))
     {
         d.set_item(
@@ -4165,8 +4167,9 @@ pub(crate) fn o_converse_stream_request<'py>(
             o_guardrail_stream_configuration(py, x, raw_get(raw, "guardrailConfig"))?,
         )?;
     }
-    if let Some(x) =
-        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    if let Some(x) = additional_model_request_fields
+        .filter(|x| !x.is_null())
+        .filter(|_| raw_present(raw, "additionalModelRequestFields"))
     {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
@@ -4444,8 +4447,9 @@ pub(crate) fn o_converse_tokens_request<'py>(
             o_tool_configuration(py, x, raw_get(raw, "toolConfig"))?,
         )?;
     }
-    if let Some(x) =
-        additional_model_request_fields.filter(|_| raw_present(raw, "additionalModelRequestFields"))
+    if let Some(x) = additional_model_request_fields
+        .filter(|x| !x.is_null())
+        .filter(|_| raw_present(raw, "additionalModelRequestFields"))
     {
         d.set_item(
             pyo3::intern!(py, "additionalModelRequestFields"),
@@ -13545,6 +13549,7 @@ pub(crate) fn o_message_stop_event<'py>(
         )?;
     }
     if let Some(x) = additional_model_response_fields
+        .filter(|x| !x.is_null())
         .filter(|_| raw_present(raw, "additionalModelResponseFields"))
     {
         d.set_item(
@@ -15275,7 +15280,10 @@ pub(crate) fn o_start_async_invoke_request<'py>(
             o_async_invoke_identifier(py, x, raw_get(raw, "modelId"))?,
         )?;
     }
-    if let Some(x) = model_input.filter(|_| raw_present(raw, "modelInput")) {
+    if let Some(x) = model_input
+        .filter(|x| !x.is_null())
+        .filter(|_| raw_present(raw, "modelInput"))
+    {
         d.set_item(
             pyo3::intern!(py, "modelInput"),
             o_model_input_payload(py, x, raw_get(raw, "modelInput"))?,
