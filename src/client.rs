@@ -79,6 +79,7 @@ impl NativeClient {
         CallContext {
             max_attempts: self.max_attempts,
             stream_idle: self.stream_idle,
+            flags_last_attempt: self.options.flags_last_attempt(),
         }
     }
 }

@@ -176,6 +176,13 @@ impl ClientOptions {
         );
     }
 
+    /// Whether botocore would flag `MaxAttemptsReached` on the last allowed
+    /// attempt whatever its answer: in its standard and adaptive modes, when
+    /// chosen explicitly (boto3's default mode is legacy).
+    pub fn flags_last_attempt(&self) -> bool {
+        matches!(self.retry_mode.as_deref(), Some("standard" | "adaptive"))
+    }
+
     /// Total attempts per call.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1)

@@ -14,6 +14,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::capture::CallRecord;
+use crate::ops::CallContext;
 
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -50,21 +51,21 @@ pub fn from_sdk<E>(
     operation: &str,
     error: SdkError<E, HttpResponse>,
     record: &CallRecord,
-    max_attempts: u32,
+    context: &CallContext,
 ) -> PyErr
 where
     E: StdError + Send + Sync + 'static,
 {
     let result = match &error {
         SdkError::ServiceError(service) => {
-            service_error(py, operation, service.raw(), record, max_attempts)
+            service_error(py, operation, service.raw(), record, context)
         }
         SdkError::ResponseError(response) => {
             // A response that could not be parsed: report it as the service's
             // error when it was one, else as a transport failure.
             let raw = response.raw();
             if raw.status().as_u16() >= 300 {
-                service_error(py, operation, raw, record, max_attempts)
+                service_error(py, operation, raw, record, context)
             } else {
                 Ok(transport(py, "response", &record.url, &chain(&error)))
             }
@@ -111,7 +112,7 @@ fn service_error(
     operation: &str,
     raw: &HttpResponse,
     record: &CallRecord,
-    max_attempts: u32,
+    context: &CallContext,
 ) -> PyResult<PyErr> {
     let headers = PyList::empty(py);
     for (name, value) in raw.headers().iter() {
@@ -127,7 +128,8 @@ fn service_error(
         headers,
         body,
         record.attempts.max(1),
-        max_attempts,
+        context.max_attempts,
+        context.flags_last_attempt,
     ))?;
     Ok(PyErr::from_value(exc))
 }

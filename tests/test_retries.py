@@ -89,22 +89,8 @@ def test_throttled_then_answered(emulator: Any, mode: str) -> None:
 # botocore's standard and adaptive modes mark every answer on the last allowed
 # attempt with MaxAttemptsReached (a success, or an error that would not have
 # been retried anyway, whose message then says "reached max retries"); legacy
-# mode, which ours follows in every mode, only an error that ran out of retries.
-LAST_ATTEMPT_DIFFERS = pytest.mark.xfail(
-    strict=True,
-    reason="MaxAttemptsReached on the last attempt of a standard/adaptive call is not "
-    "reproduced (needs the retry mode in ops::response_metadata and exceptions._service_error)",
-)
-
-
-@pytest.mark.parametrize(
-    "mode",
-    [
-        pytest.param("standard", marks=LAST_ATTEMPT_DIFFERS),
-        pytest.param("adaptive", marks=LAST_ATTEMPT_DIFFERS),
-        "legacy",
-    ],
-)
+# mode only an error that ran out of retries. Ours does the same per mode.
+@pytest.mark.parametrize("mode", ["standard", "adaptive", "legacy"])
 def test_last_attempt_metadata_like_boto3(emulator: Any, mode: str) -> None:
     outcomes = {}
     for name, client in clients(emulator, {"total_max_attempts": 1, "mode": mode}).items():

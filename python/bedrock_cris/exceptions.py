@@ -284,6 +284,7 @@ def _service_error(
     body: bytes,
     attempts: int,
     max_attempts: int,
+    flags_last_attempt: bool = False,
 ) -> ClientError:
     """Builds the exception botocore raises for an error answer (called from Rust)."""
     header_map = _header_dict(headers)
@@ -310,7 +311,9 @@ def _service_error(
         or status in _TRANSIENT_STATUS
         or _model.ERROR_INFO.get(code, {}).get("retryable", False)
     )
-    if retryable and attempts >= max_attempts:
+    # botocore's legacy mode flags only exhausted retries; its standard and
+    # adaptive modes flag any answer to the last allowed attempt.
+    if attempts >= max_attempts and (retryable or flags_last_attempt):
         metadata["MaxAttemptsReached"] = True
     metadata["RetryAttempts"] = attempts - 1
     response: dict[str, Any] = {"Error": error, "ResponseMetadata": metadata}

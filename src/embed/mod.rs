@@ -19,6 +19,7 @@ use pyo3::types::{PyByteArray, PyString};
 use serde_json::{Map, Value};
 
 use crate::client::NativeClient;
+use crate::ops::CallContext;
 use crate::{errors, runtime};
 use job::{Done, Failure, Job, Stop};
 use model::{BodyOptions, Family, Layout};
@@ -137,7 +138,7 @@ fn embed_async<'py>(
 /// A validated job and what its errors need to know.
 struct Request {
     job: Arc<Job>,
-    max_attempts: u32,
+    context: CallContext,
 }
 
 impl Request {
@@ -207,7 +208,7 @@ impl Request {
         );
         Ok(Request {
             job: Arc::new(job),
-            max_attempts: client.context().max_attempts,
+            context: client.context(),
         })
     }
 
@@ -230,7 +231,7 @@ impl Request {
                 record,
                 job_retries,
             } => (
-                errors::from_sdk(py, "InvokeModel", *error, &record, self.max_attempts),
+                errors::from_sdk(py, "InvokeModel", *error, &record, &self.context),
                 job_retries,
             ),
             Failure::Answer(message) => (PyValueError::new_err(message), 0),

@@ -218,7 +218,7 @@ impl Operation for InvokeModelWithBidirectionalStream {
         record: &CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = result_dict(py, record)?;
+        let result = result_dict(py, record, context)?;
         let receiver =
             convert::invoke_model_with_bidirectional_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(

@@ -40,9 +40,9 @@ impl Operation for InvokeModel {
         py: Python<'py>,
         mut output: InvokeModelOutput,
         record: &CallRecord,
-        _context: &CallContext,
+        context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = result_dict(py, record)?;
+        let result = result_dict(py, record, context)?;
         // The payload is taken out first (moved, not cloned); the converter
         // skips it and adds the header-bound members in botocore's order.
         let body = std::mem::take(&mut output.body).into_inner();

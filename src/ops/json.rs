@@ -37,9 +37,9 @@ macro_rules! json_operation {
                 py: Python<'py>,
                 output: Self::Output,
                 record: &CallRecord,
-                _context: &CallContext,
+                context: &CallContext,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let result = result_dict(py, record)?;
+                let result = result_dict(py, record, context)?;
                 let raw: Option<serde_json::Value> =
                     record.body().and_then(|b| serde_json::from_slice(b).ok());
                 convert::$output(py, output, raw.as_ref(), &result)?;

@@ -58,6 +58,18 @@ pub struct CallContext {
     pub max_attempts: u32,
     /// Longest wait for the next event of a stream.
     pub stream_idle: std::time::Duration,
+    /// botocore's standard and adaptive modes flag `MaxAttemptsReached` on
+    /// any answer to the last allowed attempt, success included; its legacy
+    /// mode (boto3's default) only when retries ran out.
+    pub flags_last_attempt: bool,
+}
+
+impl CallContext {
+    /// Whether `ResponseMetadata` says `MaxAttemptsReached: True` for a call
+    /// that made `attempts` attempts, ending in a retryable error or not.
+    pub fn max_attempts_reached(&self, attempts: u32, retryable: bool) -> bool {
+        attempts >= self.max_attempts && (retryable || self.flags_last_attempt)
+    }
 }
 
 /// The blocking door: waits with the GIL released (Ctrl-C aware).
@@ -93,13 +105,7 @@ fn finish<'py, Op: Operation>(
 ) -> PyResult<Bound<'py, PyAny>> {
     match result {
         Ok(output) => Op::finish(py, output, record, context),
-        Err(error) => Err(errors::from_sdk(
-            py,
-            Op::NAME,
-            error,
-            record,
-            context.max_attempts,
-        )),
+        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, record, context)),
     }
 }
 
@@ -107,6 +113,7 @@ fn finish<'py, Op: Operation>(
 pub fn response_metadata<'py>(
     py: Python<'py>,
     record: &CallRecord,
+    context: &CallContext,
 ) -> PyResult<Bound<'py, PyDict>> {
     let metadata = PyDict::new(py);
     if let Some(id) = record.request_id() {
@@ -117,6 +124,9 @@ pub fn response_metadata<'py>(
         pyo3::intern!(py, "HTTPHeaders"),
         headers_dict(py, &record.headers)?,
     )?;
+    if context.max_attempts_reached(record.attempts, false) {
+        metadata.set_item(pyo3::intern!(py, "MaxAttemptsReached"), true)?;
+    }
     metadata.set_item(pyo3::intern!(py, "RetryAttempts"), record.retries())?;
     Ok(metadata)
 }
@@ -141,11 +151,15 @@ pub fn headers_dict<'py>(
 }
 
 /// The result dict every operation starts from: `{'ResponseMetadata': {...}}`.
-pub fn result_dict<'py>(py: Python<'py>, record: &CallRecord) -> PyResult<Bound<'py, PyDict>> {
+pub fn result_dict<'py>(
+    py: Python<'py>,
+    record: &CallRecord,
+    context: &CallContext,
+) -> PyResult<Bound<'py, PyDict>> {
     let result = PyDict::new(py);
     result.set_item(
         pyo3::intern!(py, "ResponseMetadata"),
-        response_metadata(py, record)?,
+        response_metadata(py, record, context)?,
     )?;
     Ok(result)
 }

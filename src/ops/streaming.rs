@@ -40,7 +40,7 @@ impl Operation for ConverseStream {
         record: &CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = result_dict(py, record)?;
+        let result = result_dict(py, record, context)?;
         let receiver = convert::converse_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Converse(receiver),
@@ -84,7 +84,7 @@ impl Operation for InvokeModelWithResponseStream {
         record: &CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = result_dict(py, record)?;
+        let result = result_dict(py, record, context)?;
         let receiver =
             convert::invoke_model_with_response_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
