@@ -15,6 +15,9 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
+/// One scripted event as Python passes it: `(headers, payload)`.
+type ScriptedEventArgs = (Vec<(String, String)>, PyBackedBytes);
+
 /// A running emulator server (started by the constructor, stopped by `shutdown()` or when
 /// garbage-collected).
 #[pyclass(frozen, module = "bedrock_cris._native")]
@@ -288,7 +291,7 @@ impl EmulatorServer {
         status: u16,
         headers: Vec<(String, String)>,
         body: Option<PyBackedBytes>,
-        events: Option<Vec<(Vec<(String, String)>, PyBackedBytes)>>,
+        events: Option<Vec<ScriptedEventArgs>>,
     ) -> PyResult<()> {
         let body = match (body, events) {
             (Some(body), None) => ScriptedBody::Full(Bytes::copy_from_slice(&body)),
