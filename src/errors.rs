@@ -79,6 +79,8 @@ where
                 } else {
                     "read_timeout"
                 }
+            } else if is_tls_failure(&text) {
+                "ssl"
             } else if is_connect_failure(&text) {
                 "connect"
             } else if dispatch.is_io() || is_closed_early(&text) {
@@ -203,6 +205,15 @@ fn camel_case(snake: &str) -> String {
         }
     }
     out
+}
+
+/// The TLS handshake failed (untrusted or invalid certificate, protocol).
+fn is_tls_failure(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("handshake")
+        || lower.contains("tls ")
 }
 
 fn is_connect_failure(text: &str) -> bool {

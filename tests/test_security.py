@@ -440,10 +440,12 @@ def test_untrusted_certificate_is_refused(
     https_endpoint: tuple[str, TlsFrontend], no_proxy_env: Any
 ) -> None:
     url, frontend = https_endpoint
-    # botocore raises SSLError, a ConnectionError; ours is a ConnectionError too.
-    with pytest.raises(exceptions.ConnectionError) as info:
+    # botocore raises SSLError, a ConnectionError, naming the URL and the reason.
+    with pytest.raises(exceptions.SSLError) as info:
         tls_client(url).converse(modelId=CLAUDE, messages=MESSAGES)
-    assert url in str(info.value)
+    assert isinstance(info.value, exceptions.ConnectionError)
+    assert str(info.value).startswith(f"SSL validation failed for {url}")
+    assert "certificate" in str(info.value).lower()
     assert frontend.handshakes == 0
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "HTTPClientError",
     "ConnectionError",
     "EndpointConnectionError",
+    "SSLError",
     "ConnectTimeoutError",
     "ReadTimeoutError",
     "ConnectionClosedError",
@@ -121,6 +122,12 @@ class EndpointConnectionError(ConnectionError):
     """The endpoint could not be reached (refused, unresolvable, unreachable)."""
 
     fmt = 'Could not connect to the endpoint URL: "{endpoint_url}"'
+
+
+class SSLError(ConnectionError):
+    """The TLS handshake failed, e.g. the server's certificate is not trusted."""
+
+    fmt = "SSL validation failed for {endpoint_url} {error}"
 
 
 class ConnectTimeoutError(ConnectionError):
@@ -368,6 +375,8 @@ def _transport_error(kind: str, endpoint_url: str, detail: str) -> Exception:
     """Builds the exception botocore raises for a transport failure (called from Rust)."""
     if kind == "connect":
         return EndpointConnectionError(endpoint_url=endpoint_url)
+    if kind == "ssl":
+        return SSLError(endpoint_url=endpoint_url, error=detail)
     if kind == "connect_timeout":
         return ConnectTimeoutError(endpoint_url=endpoint_url)
     if kind == "read_timeout":
