@@ -424,7 +424,7 @@ class Model:
                     problems.append(f"{n}.{mname}: SDK field type {ftype}, model wants {expect}")
                     continue
                 out.append((mname, fname, optional))
-            for key, (f, t) in sdk_fields.items():
+            for key, (f, _t) in sdk_fields.items():
                 if key not in used and not any(norm(x) == key for x in skipped):
                     if key == "unknown" or (n, f) in SDK_EXTRA:
                         self.sdk_extra.setdefault(n, []).append(f)
@@ -600,7 +600,7 @@ class Emitter:
         fields = self.m.fields[n]
         self.w(sig)
         self.validate_head(n, False)
-        for mname, fname, _o in fields:
+        for _mname, fname, _o in fields:
             self.w("    let mut f_{} = None;".format(fname.replace("r#", "")))
 
         def body(mname, fname):
@@ -1056,7 +1056,7 @@ def emit_py(model, paginators):
     L.append("STREAM_SHAPES = {")
     for op, od in m.ops.items():
         resp = m.shapes[od["output"]["shape"]]
-        for mem, md in resp["members"].items():
+        for md in resp["members"].values():
             if m.kind(md["shape"]) == "eventstream":
                 L.append(f"    {op!r}: {md['shape']!r},")
     L.append("}")
