@@ -2,7 +2,10 @@
 //! built once and shared by every call (the SDK client is cheap to clone and
 //! safe to use from many threads and tasks at once).
 
-use std::sync::Mutex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -49,6 +52,26 @@ pub struct NativeClient {
     max_attempts: u32,
     stream_idle: std::time::Duration,
     region: String,
+    /// Identifies this client in each thread's [`THREAD_CLIENTS`].
+    id: u64,
+    /// Dropped with the client, telling threads their copy can go.
+    alive: Arc<()>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Per thread: the SDK clients this thread's blocking calls use, by client id,
+/// each with its own connection pool driven by the thread's runtime.
+struct ThreadClients {
+    pid: u32,
+    clients: HashMap<u64, (Weak<()>, aws_sdk_bedrockruntime::Client)>,
+}
+
+thread_local! {
+    static THREAD_CLIENTS: RefCell<ThreadClients> = RefCell::new(ThreadClients {
+        pid: std::process::id(),
+        clients: HashMap::new(),
+    });
 }
 
 /// The SDK client and the process that built it: its pooled connections are
@@ -72,6 +95,44 @@ impl NativeClient {
             }
         }
         built.sdk.clone()
+    }
+
+    /// The SDK client for blocking calls from this thread (see
+    /// [`runtime::wait_here`]): the same configuration, credentials cache and
+    /// interceptors as [`sdk`](Self::sdk), with an HTTPS client of its own so
+    /// its connections are opened and driven by this thread's runtime.
+    pub fn sdk_here(&self) -> aws_sdk_bedrockruntime::Client {
+        let pid = std::process::id();
+        let cached = THREAD_CLIENTS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.pid != pid {
+                // A forked child: the parent's connections are not ours to close.
+                std::mem::forget(std::mem::take(&mut cache.clients));
+                cache.pid = pid;
+            }
+            cache.clients.get(&self.id).map(|(_, sdk)| sdk.clone())
+        });
+        if let Some(sdk) = cached {
+            return sdk;
+        }
+        let config = self
+            .sdk()
+            .config()
+            .to_builder()
+            .http_client(crate::http::https_client(self.options.ca_bundle.clone()))
+            .build();
+        let sdk = aws_sdk_bedrockruntime::Client::from_conf(config);
+        THREAD_CLIENTS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            // Clients freed since this thread last added one release theirs.
+            cache
+                .clients
+                .retain(|_, (alive, _)| alive.strong_count() > 0);
+            cache
+                .clients
+                .insert(self.id, (Arc::downgrade(&self.alive), sdk.clone()));
+        });
+        sdk
     }
 
     /// What an operation's result needs to know of this client.
@@ -109,6 +170,8 @@ impl NativeClient {
             }),
             options,
             region,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            alive: Arc::new(()),
         })
     }
 

@@ -9,10 +9,6 @@ use std::time::Duration;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrockruntime::config::{Credentials, Region};
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use aws_smithy_http_client::{Builder as HttpClientBuilder, ConnectorBuilder};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use pyo3::prelude::*;
@@ -67,6 +63,11 @@ impl std::fmt::Debug for CaBundle {
 }
 
 impl CaBundle {
+    /// The bundle's PEM text.
+    pub fn pem(&self) -> &[u8] {
+        &self.pem
+    }
+
     /// Reads `path` and checks that every certificate in it can be a trust anchor.
     pub fn load(path: &str) -> PyResult<Self> {
         use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
@@ -237,34 +238,6 @@ fn seconds(value: Option<f64>, default: Duration) -> Duration {
         .unwrap_or(default)
 }
 
-/// The HTTPS client: rustls with the system's trust store, or only the CA
-/// bundle's certificates when one is configured (as botocore's `verify=path`
-/// replaces certifi's), and the proxy from `HTTPS_PROXY`/`HTTP_PROXY`/
-/// `ALL_PROXY`/`NO_PROXY` (either case), as the SDK's default client does.
-fn http_client(ca_bundle: Option<CaBundle>) -> SharedHttpClient {
-    let trust_store = match &ca_bundle {
-        Some(bundle) => TrustStore::empty().with_pem_certificate(bundle.pem.to_vec()),
-        None => TrustStore::default(),
-    };
-    let tls_context = TlsContext::builder()
-        .with_trust_store(trust_store)
-        .build()
-        .unwrap_or_default();
-    // The SDK's own default client is built the same way (aws-smithy-runtime's
-    // `default_https_client`); `Builder::build_https` would drop the proxy.
-    HttpClientBuilder::new().build_with_connector_fn(move |settings, runtime_components| {
-        let mut connector = ConnectorBuilder::default()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(tls_context.clone());
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = runtime_components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    })
-}
-
 /// Why a client could not be built, for Python to raise botocore's error.
 pub enum BuildError {
     NoRegion,
@@ -316,7 +289,11 @@ pub async fn build_client(
             "bedrock-cris-explicit",
         ));
     }
-    loader = loader.http_client(http_client(options.ca_bundle.clone()));
+    // Credential providers share this client; pinning its connections to the
+    // shared runtime keeps them usable from every thread's calls.
+    loader = loader.http_client(crate::http::pinned(crate::http::https_client(
+        options.ca_bundle.clone(),
+    )));
     let shared = loader.load().await;
     let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)

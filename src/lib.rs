@@ -11,6 +11,7 @@ pub mod convert;
 mod embed;
 mod emulator;
 mod errors;
+mod http;
 mod logging;
 mod ops;
 mod runtime;

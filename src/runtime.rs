@@ -61,27 +61,124 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    let runtime = get();
-    if !is_main_thread(py) {
-        return Ok(py.detach(|| runtime.block_on(future)));
-    }
+    let main = is_main_thread(py);
     py.detach(|| {
-        runtime.block_on(async move {
-            tokio::pin!(future);
-            // The first tick is one period out: an immediate first tick would not be
-            // immediate at all but wait for the timer wheel's next turn (about 1 ms),
-            // which once cost every call from the main thread most of its time.
-            let start = tokio::time::Instant::now() + SIGNAL_POLL;
-            let mut ticks = tokio::time::interval_at(start, SIGNAL_POLL);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    biased;
-                    out = &mut future => return Ok(out),
-                    _ = ticks.tick() => Python::attach(|py| py.check_signals())?,
-                }
-            }
+        if inside_runtime() {
+            return off_thread(future);
+        }
+        drive(get(), future, main, false)
+    })
+}
+
+/// As [`wait`], on the calling thread's own current_thread runtime: the thread
+/// drives the request and its connection itself, with no hand-off to a worker
+/// thread and back (the dominant cost of a blocking call otherwise). The
+/// future must only use connections opened on this thread's runtime (see
+/// [`crate::http`]); [`can_wait_here`] says whether this thread can.
+pub fn wait_here<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let main = is_main_thread(py);
+    py.detach(|| drive(&here(), future, main, true))
+}
+
+/// Whether [`wait_here`] can run now: not when this thread is already driving
+/// a runtime, i.e. when Python code called from inside a wait (a signal or
+/// logging handler) makes another blocking call.
+pub fn can_wait_here() -> bool {
+    !inside_runtime()
+}
+
+fn inside_runtime() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
+
+/// A blocking call made while this thread already drives a runtime (tokio
+/// forbids nesting): the shared runtime runs it, waited for from a helper thread.
+fn off_thread<F>(future: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope.spawn(|| get().block_on(future)).join().map_err(|_| {
+            pyo3::exceptions::PyRuntimeError::new_err("bedrock_cris: the call panicked")
         })
+    })
+}
+
+/// Blocks on `future`; on the main thread, races it against a signal check
+/// every [`SIGNAL_POLL`] so Ctrl-C raises promptly and drops the future.
+///
+/// With `settle`, the runtime gets one more turn once the future is done or
+/// dropped: a thread's own runtime only runs while its thread waits, and a
+/// call cut short (Ctrl-C, a timeout) leaves its connection to be closed by
+/// that turn, so the server stops working on an answer nobody will read.
+fn drive<F: Future>(runtime: &Runtime, future: F, main: bool, settle: bool) -> PyResult<F::Output> {
+    runtime.block_on(async move {
+        let outcome = until_done(future, main).await;
+        if settle {
+            tokio::task::yield_now().await;
+        }
+        outcome
+    })
+}
+
+/// Awaits `future` (dropping it before returning), checking signals on the main thread.
+async fn until_done<F: Future>(future: F, main: bool) -> PyResult<F::Output> {
+    if !main {
+        return Ok(future.await);
+    }
+    tokio::pin!(future);
+    // The first tick is one period out: an immediate first tick would not be
+    // immediate at all but wait for the timer wheel's next turn (about 1 ms),
+    // which once cost every call from the main thread most of its time.
+    let start = tokio::time::Instant::now() + SIGNAL_POLL;
+    let mut ticks = tokio::time::interval_at(start, SIGNAL_POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut future => return Ok(out),
+            _ = ticks.tick() => Python::attach(|py| py.check_signals())?,
+        }
+    }
+}
+
+/// This thread's current_thread runtime and the process that built it.
+struct Here {
+    pid: u32,
+    runtime: std::rc::Rc<Runtime>,
+}
+
+thread_local! {
+    static HERE: std::cell::RefCell<Option<Here>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The calling thread's own runtime, built on first use and rebuilt in a
+/// forked child (the parent's is forgotten: its sockets are the parent's too).
+/// It spawns no threads; it runs only while its thread waits in [`wait_here`].
+fn here() -> std::rc::Rc<Runtime> {
+    let pid = std::process::id();
+    HERE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if let Some(here) = slot.as_ref().filter(|here| here.pid == pid) {
+            return here.runtime.clone();
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"));
+        let runtime = std::rc::Rc::new(runtime);
+        if let Some(stale) = slot.replace(Here {
+            pid,
+            runtime: runtime.clone(),
+        }) {
+            std::mem::forget(stale);
+        }
+        runtime
     })
 }
 

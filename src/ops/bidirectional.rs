@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
-use crate::client::NativeClient;
 use crate::stream::{EventStream, InputFailure, Source};
 use crate::{convert, errors, runtime};
 
@@ -184,16 +183,17 @@ impl InvokeModelWithBidirectionalStream {
 impl Operation for InvokeModelWithBidirectionalStream {
     const NAME: &'static str = "InvokeModelWithBidirectionalStream";
     const KEEP_BODY: bool = false;
+    const OUTLIVES_CALL: bool = true;
     type Output = (InvokeModelWithBidirectionalStreamOutput, InputFailure);
     type Error = InvokeModelWithBidirectionalStreamError;
 
     fn prepare(
-        client: &NativeClient,
+        sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<Self::Output, Self::Error>> {
         let builder = convert::invoke_model_with_bidirectional_stream_input(
             params,
-            client.sdk().invoke_model_with_bidirectional_stream(),
+            sdk.invoke_model_with_bidirectional_stream(),
         )?;
         let builder = validated(params.py(), builder)?;
         let failure = InputFailure::default();

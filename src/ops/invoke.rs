@@ -10,7 +10,6 @@ use pyo3::types::{PyBytes, PyDict, PyType};
 
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
-use crate::client::NativeClient;
 use crate::convert;
 
 static STREAMING_BODY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -24,10 +23,10 @@ impl Operation for InvokeModel {
     type Error = InvokeModelError;
 
     fn prepare(
-        client: &NativeClient,
+        sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelOutput, InvokeModelError>> {
-        let builder = convert::invoke_model_input(params, client.sdk().invoke_model())?;
+        let builder = convert::invoke_model_input(params, sdk.invoke_model())?;
         let builder = validated(params.py(), builder)?;
         if params.contains(pyo3::intern!(params.py(), "contentType"))? {
             return Ok(Box::pin(builder.send()));

@@ -7,7 +7,6 @@ use pyo3::types::PyDict;
 
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
-use crate::client::NativeClient;
 use crate::convert;
 
 /// `json_operation!(Type, "Name", sdk_module::{Output, Error}, fluent_method, input_fn, output_fn)`.
@@ -25,10 +24,10 @@ macro_rules! json_operation {
             type Error = aws_sdk_bedrockruntime::operation::$module::$err_ty;
 
             fn prepare(
-                client: &NativeClient,
+                sdk: &aws_sdk_bedrockruntime::Client,
                 params: &Bound<'_, PyDict>,
             ) -> PyResult<Pending<Self::Output, Self::Error>> {
-                let builder = convert::$input(params, client.sdk().$method())?;
+                let builder = convert::$input(params, sdk.$method())?;
                 let builder = validated(params.py(), builder)?;
                 Ok(Box::pin(builder.send()))
             }

@@ -32,12 +32,15 @@ pub trait Operation {
     const NAME: &'static str;
     /// Whether `finish` needs the raw body (to keep document key order).
     const KEEP_BODY: bool;
+    /// Whether the response is still being read after the call returns (event
+    /// streams): such calls need connections on the shared runtime.
+    const OUTLIVES_CALL: bool = false;
     type Output: Send + 'static;
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Validates and converts `params` into the SDK call to make.
     fn prepare(
-        client: &NativeClient,
+        sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<Self::Output, Self::Error>>;
 
@@ -72,14 +75,26 @@ impl CallContext {
     }
 }
 
-/// The blocking door: waits with the GIL released (Ctrl-C aware).
+/// The blocking door: waits with the GIL released (Ctrl-C aware). A call
+/// whose answer is complete when it returns is driven by the calling thread
+/// itself, through that thread's own connections.
 pub fn call_sync<'py, Op: Operation>(
     client: &NativeClient,
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let pending = Op::prepare(client, params)?;
-    let (result, record) = runtime::wait(py, capture::recorded(Op::KEEP_BODY, pending))?;
+    let here = !Op::OUTLIVES_CALL && runtime::can_wait_here();
+    let sdk = if here {
+        client.sdk_here()
+    } else {
+        client.sdk()
+    };
+    let pending = capture::recorded(Op::KEEP_BODY, Op::prepare(&sdk, params)?);
+    let (result, record) = if here {
+        runtime::wait_here(py, pending)?
+    } else {
+        runtime::wait(py, pending)?
+    };
     finish::<Op>(py, result, &record, &client.context())
 }
 
@@ -89,7 +104,7 @@ pub fn call_async<'py, Op: Operation>(
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let pending = Op::prepare(client, params)?;
+    let pending = Op::prepare(&client.sdk(), params)?;
     let context = client.context();
     runtime::future_into_py(py, async move {
         let (result, record) = capture::recorded(Op::KEEP_BODY, pending).await;

@@ -13,7 +13,6 @@ use pyo3::types::PyDict;
 use super::invoke::NoDefaultContentType;
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
-use crate::client::NativeClient;
 use crate::convert;
 use crate::stream::{EventStream, Source};
 
@@ -22,14 +21,15 @@ pub struct ConverseStream;
 impl Operation for ConverseStream {
     const NAME: &'static str = "ConverseStream";
     const KEEP_BODY: bool = false;
+    const OUTLIVES_CALL: bool = true;
     type Output = ConverseStreamOutput;
     type Error = ConverseStreamError;
 
     fn prepare(
-        client: &NativeClient,
+        sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<ConverseStreamOutput, ConverseStreamError>> {
-        let builder = convert::converse_stream_input(params, client.sdk().converse_stream())?;
+        let builder = convert::converse_stream_input(params, sdk.converse_stream())?;
         let builder = validated(params.py(), builder)?;
         Ok(Box::pin(builder.send()))
     }
@@ -58,17 +58,18 @@ pub struct InvokeModelWithResponseStream;
 impl Operation for InvokeModelWithResponseStream {
     const NAME: &'static str = "InvokeModelWithResponseStream";
     const KEEP_BODY: bool = false;
+    const OUTLIVES_CALL: bool = true;
     type Output = InvokeModelWithResponseStreamOutput;
     type Error = InvokeModelWithResponseStreamError;
 
     fn prepare(
-        client: &NativeClient,
+        sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelWithResponseStreamOutput, InvokeModelWithResponseStreamError>>
     {
         let builder = convert::invoke_model_with_response_stream_input(
             params,
-            client.sdk().invoke_model_with_response_stream(),
+            sdk.invoke_model_with_response_stream(),
         )?;
         let builder = validated(params.py(), builder)?;
         if params.contains(pyo3::intern!(params.py(), "contentType"))? {

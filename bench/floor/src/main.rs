@@ -4,7 +4,7 @@
 //! ```text
 //! bedrock-cris-floor SCENARIO --endpoint URL [--runtime multi|current] [--seconds S]
 //!                    [--warmup S] [--concurrency C] [--model ID] [--workers N]
-//!                    [--drive inside|per-call|spawn|per-call-ticks|per-call-ticks-later]
+//!                    [--drive inside|per-call|spawn|thread|per-call-ticks|per-call-ticks-later]
 //! ```
 //!
 //! Scenarios, each run for a warm-up and then timed for `--seconds`, as `bench/worker.py`
@@ -41,6 +41,9 @@ enum Drive {
     PerCall,
     /// Each call spawned onto the runtime, the main thread blocking on its handle.
     Spawn,
+    /// Each call spawned onto a current_thread runtime that a dedicated thread drives, the
+    /// main thread blocking on a channel for its result (one hand-off each way).
+    Thread,
     /// As `PerCall`, racing the call against a 50 ms signal-check interval whose first tick
     /// is awaited at once (what the binding's main-thread wait did).
     PerCallTicks,
@@ -89,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
                     "inside" => Drive::Inside,
                     "per-call" => Drive::PerCall,
                     "spawn" => Drive::Spawn,
+                    "thread" => Drive::Thread,
                     "per-call-ticks" => Drive::PerCallTicks,
                     "per-call-ticks-later" => Drive::PerCallTicksLater,
                     other => return Err(format!("--drive: unknown {other}")),
@@ -267,6 +271,14 @@ fn run_outside(runtime: &tokio::runtime::Runtime, args: Args) -> Result<String, 
             let handle = runtime.spawn(async move { converse(&client, &model).await });
             runtime.block_on(handle).map_err(|e| e.to_string())?
         }
+        Drive::Thread => {
+            let (client, model) = (client.clone(), args.model.clone());
+            let (done, result) = std::sync::mpsc::sync_channel(1);
+            dedicated().spawn(async move {
+                let _ = done.send(converse(&client, &model).await);
+            });
+            result.recv().map_err(|e| e.to_string())?
+        }
         Drive::PerCallTicks | Drive::PerCallTicksLater => runtime.block_on(async {
             let call = converse(&client, &args.model);
             tokio::pin!(call);
@@ -312,6 +324,20 @@ fn run_outside(runtime: &tokio::runtime::Runtime, args: Args) -> Result<String, 
         switches1 - switches0,
         peak,
     ))
+}
+
+/// A current_thread runtime driven forever by its own thread (the `thread` drive).
+fn dedicated() -> &'static tokio::runtime::Handle {
+    static HANDLE: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio");
+        let handle = runtime.handle().clone();
+        std::thread::spawn(move || runtime.block_on(std::future::pending::<()>()));
+        handle
+    })
 }
 
 /// The JSON line: (calls, events), wall seconds, (own CPU, emulator CPU) seconds, ...
