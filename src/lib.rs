@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod aio;
 mod capture;
 mod client;
 mod config;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
 use pyo3_async_runtimes::{generic, TaskLocals};
 use tokio::runtime::Runtime;
 
@@ -192,8 +193,20 @@ fn is_main_thread(py: Python<'_>) -> bool {
         if let Some(known) = cached.get() {
             return known;
         }
+        // Without `threading` imported no other thread was started through
+        // it; importing it here would cost a cold start ~4 ms. (A thread from
+        // `_thread` taken for the main one only polls in vain: Python runs
+        // signal handlers on the main thread alone.)
+        let modules = py.import("sys").and_then(|sys| sys.getattr("modules"));
+        let Ok(Some(threading)) = modules.and_then(|m| {
+            m.cast_into::<pyo3::types::PyDict>()
+                .map_err(PyErr::from)?
+                .get_item("threading")
+        }) else {
+            cached.set(Some(true));
+            return true;
+        };
         let ident = |name: &str| -> Option<u64> {
-            let threading = py.import("threading").ok()?;
             let value = if name == "main" {
                 threading
                     .call_method0("main_thread")
@@ -211,7 +224,8 @@ fn is_main_thread(py: Python<'_>) -> bool {
     })
 }
 
-/// Converts a Rust future into a Python awaitable driven by the shared runtime.
+/// Converts a Rust future into a Python awaitable driven by the shared runtime
+/// (completed on the event loop's thread, see [`crate::aio`]).
 ///
 /// Cancelling the awaitable (e.g. `asyncio.wait_for` timing out) drops the
 /// future, which cancels the request.
@@ -220,7 +234,33 @@ where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
+    crate::aio::complete_on_loop(py, async move {
+        let outcome = future.await;
+        move |py: Python<'_>| outcome.and_then(|value| value.into_py_any(py))
+    })
+}
+
+/// As [`future_into_py`], through pyo3-async-runtimes: the future's last step
+/// takes the GIL on a worker and wakes the loop once per completion. For
+/// loops [`crate::aio`] cannot wake.
+pub fn future_into_py_per_completion<F, T>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
     pyo3_async_runtimes::generic::future_into_py::<AsyncRuntime, F, T>(py, future)
+}
+
+/// Spawns `future` on the shared runtime, counted in [`IN_FLIGHT`] until done.
+pub fn spawn_tracked<F>(future: F) -> tokio::task::JoinHandle<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let in_flight = InFlight::enter();
+    get().spawn(async move {
+        let _in_flight = in_flight;
+        future.await
+    })
 }
 
 /// pyo3-async-runtimes' view of our runtime. Its own tokio integration keeps

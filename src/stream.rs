@@ -30,7 +30,7 @@ use pyo3::types::{PyBytes, PyDict};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::{convert, errors, runtime};
+use crate::{aio, convert, errors, runtime};
 
 /// Events buffered between the network and Python; the pump waits when full.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -129,22 +129,41 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
 }
 
 /// Reads events until the stream ends, fails, idles out or nobody listens.
+///
+/// The idle timer is armed once and only moved when it fires: a fresh timer
+/// per event would cost a timer-wheel insert and removal for every delta.
 async fn pump(mut source: Source, idle: Duration, tx: mpsc::Sender<Item>) {
+    let mut last_event = tokio::time::Instant::now();
+    let timer = tokio::time::sleep_until(last_event + idle);
+    tokio::pin!(timer);
     loop {
-        let item = tokio::select! {
-            // Stop reading as soon as the Python side is gone.
-            _ = tx.closed() => return,
-            received = tokio::time::timeout(idle, source.recv()) => match received {
-                Ok(Ok(Some(event))) => Ok(event),
-                Ok(Ok(None)) => return,
-                Ok(Err(failure)) => Err(failure),
-                Err(_) => Err(Failure::Timeout),
-            },
+        // One `recv` future per event, kept while the timer is moved on.
+        let recv = source.recv();
+        tokio::pin!(recv);
+        let item = loop {
+            tokio::select! {
+                // Stop reading as soon as the Python side is gone.
+                _ = tx.closed() => return,
+                received = &mut recv => break match received {
+                    Ok(Some(event)) => Ok(event),
+                    Ok(None) => return,
+                    Err(failure) => Err(failure),
+                },
+                () = &mut timer => {
+                    let deadline = last_event + idle;
+                    if tokio::time::Instant::now() < deadline {
+                        timer.as_mut().reset(deadline);
+                    } else {
+                        break Err(Failure::Timeout);
+                    }
+                }
+            }
         };
         let last = item.is_err();
         if tx.send(item).await.is_err() || last {
             return;
         }
+        last_event = tokio::time::Instant::now();
     }
 }
 
@@ -323,6 +342,17 @@ impl EventStream {
 
     fn __anext__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        // Events arrive in bursts: a buffered one needs no trip through the loop.
+        {
+            let stream = slf.get();
+            if stream.state.is_closed() {
+                return aio::ready(py, Err(PyStopAsyncIteration::new_err(())));
+            }
+            if let Some(item) = stream.state.pop() {
+                let event = stream.deliver(py, item).map(|e| e.into_any().unbind());
+                return aio::ready(py, event);
+            }
+        }
         let this = slf.unbind();
         runtime::future_into_py(py, async move {
             loop {

@@ -106,9 +106,10 @@ pub fn call_async<'py, Op: Operation>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let pending = Op::prepare(&client.sdk(), params)?;
     let context = client.context();
-    runtime::future_into_py(py, async move {
+    // The result is built on the event loop's thread, not on a worker.
+    crate::aio::complete_on_loop(py, async move {
         let (result, record) = capture::recorded(Op::KEEP_BODY, pending).await;
-        Python::attach(|py| finish::<Op>(py, result, &record, &context).map(Bound::unbind))
+        move |py: Python<'_>| finish::<Op>(py, result, &record, &context).map(Bound::unbind)
     })
 }
 
