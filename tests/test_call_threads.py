@@ -83,7 +83,7 @@ def test_one_client_from_many_threads_and_back(emulator: Any) -> None:
             for _ in range(5):
                 result = client.converse(modelId=MODEL, messages=MESSAGES)
                 answers.append(result["output"]["message"]["content"][0]["text"])
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
     for _ in range(3):

@@ -7,24 +7,66 @@
 
 import atexit as _atexit
 
-from bedrock_cris import aio, config, exceptions
+from bedrock_cris import _log_bridge, config, exceptions
 from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
-from bedrock_cris._embed import DEFAULT_EMBED_MODEL, EmbeddingError, Embeddings
 from bedrock_cris._native import InputStream, __version__, _quiesce, build_profile
-from bedrock_cris._native_api import (
-    DEFAULT_MODEL,
-    AsyncTextStream,
-    Client,
-    ConverseResult,
-    TextStream,
-    Usage,
-    aconverse,
-    aembed,
-    astream,
-    converse,
-    embed,
-    stream,
-)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from bedrock_cris import aio
+    from bedrock_cris._embed import DEFAULT_EMBED_MODEL, EmbeddingError, Embeddings
+    from bedrock_cris._native_api import (
+        DEFAULT_MODEL,
+        AsyncTextStream,
+        Client,
+        ConverseResult,
+        TextStream,
+        Usage,
+        aconverse,
+        aembed,
+        astream,
+        converse,
+        embed,
+        stream,
+    )
+
+# The native API and asyncio modules load on first use, so that
+# `import bedrock_cris as boto3` costs scripts only what the facade needs.
+_LAZY = {
+    "aio": "bedrock_cris.aio",
+    "DEFAULT_EMBED_MODEL": "bedrock_cris._embed",
+    "EmbeddingError": "bedrock_cris._embed",
+    "Embeddings": "bedrock_cris._embed",
+    "DEFAULT_MODEL": "bedrock_cris._native_api",
+    "AsyncTextStream": "bedrock_cris._native_api",
+    "Client": "bedrock_cris._native_api",
+    "ConverseResult": "bedrock_cris._native_api",
+    "TextStream": "bedrock_cris._native_api",
+    "Usage": "bedrock_cris._native_api",
+    "aconverse": "bedrock_cris._native_api",
+    "aembed": "bedrock_cris._native_api",
+    "astream": "bedrock_cris._native_api",
+    "converse": "bedrock_cris._native_api",
+    "embed": "bedrock_cris._native_api",
+    "stream": "bedrock_cris._native_api",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'bedrock_cris' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if name == "aio" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_EMBED_MODEL",
@@ -53,6 +95,8 @@ __all__ = [
     "setup_default_session",
     "stream",
 ]
+
+_log_bridge.watch()
 
 # Let awaitables finish handing their results to asyncio before the
 # interpreter finalizes (a runtime thread must not take the GIL after that).

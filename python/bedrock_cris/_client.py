@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 
 from bedrock_cris import _model, exceptions
 from bedrock_cris._native import NativeClient
-from bedrock_cris._paginate import Paginator
 from bedrock_cris.config import Config
+
+TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from bedrock_cris._paginate import Paginator
 
 __all__ = ["BedrockRuntime", "Session", "client", "setup_default_session"]
 
@@ -132,6 +136,8 @@ class BedrockRuntime:
         if operation_name not in _model.PAGINATORS:
             raise exceptions.OperationNotPageableError(operation_name=operation_name)
         model_name = _model.PAGINATORS[operation_name]
+        from bedrock_cris._paginate import Paginator  # deferred: rarely used
+
         return Paginator(getattr(self, operation_name), _model.PAGINATOR_CONFIG[model_name])
 
     def close(self) -> None:

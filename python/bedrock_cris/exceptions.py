@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from bedrock_cris import _model
+
+TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "BotoCoreError",
@@ -246,6 +247,8 @@ def _header_dict(headers: list[tuple[str, str]]) -> dict[str, str]:
 def _json_body(body: bytes) -> dict[str, Any]:
     if not body:
         return {}
+    import json  # deferred: only error bodies need it
+
     text = body.decode("utf-8", "replace")
     try:
         parsed = json.loads(text)
