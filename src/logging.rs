@@ -16,7 +16,7 @@
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, Once};
 
 use pyo3::prelude::*;
@@ -272,7 +272,16 @@ pub fn add_secrets<'a>(values: impl IntoIterator<Item = &'a str>) {
 /// Recomputes the most verbose level any `bedrock_cris` logger enables and,
 /// when it changed, has tracing re-ask every callsite.
 pub fn refresh(py: Python<'_>) -> PyResult<()> {
-    let logging = py.import(pyo3::intern!(py, "logging"))?;
+    // Not imported yet: nothing can have enabled a level.
+    let modules = py
+        .import(pyo3::intern!(py, "sys"))?
+        .getattr(pyo3::intern!(py, "modules"))?;
+    let Some(logging) = modules
+        .cast::<PyDict>()?
+        .get_item(pyo3::intern!(py, "logging"))?
+    else {
+        return Ok(());
+    };
     let mut loggers = vec![logging.call_method1(pyo3::intern!(py, "getLogger"), (LOGGER_PREFIX,))?];
     let manager = logging
         .getattr(pyo3::intern!(py, "Logger"))?
@@ -319,23 +328,40 @@ fn silence() {
     }
 }
 
-/// Installs the bridge (once per process): the global tracing subscriber, the
-/// hook on Python's logging level changes, and silence at interpreter exit.
+/// Installs the global tracing subscriber (once per process). The hooks into
+/// Python's logging come from [`bridge`], which the package calls once
+/// `logging` is imported: importing it here would cost every
+/// `import bedrock_cris` several milliseconds, and until it is imported no
+/// level can have been set.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     static INSTALLED: Once = Once::new();
-    let py = m.py();
-    let mut result = Ok(());
     INSTALLED.call_once(|| {
         // Another tracing subscriber already installed (an embedding Rust
         // program) keeps the events; the bridge then stays out of the way.
         if tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(PythonLogging))
-            .is_err()
+            .is_ok()
         {
-            return;
+            OURS.store(true, Ordering::Relaxed);
         }
-        result = install_hooks(py).and_then(|()| refresh(py));
     });
-    result
+    m.add_function(wrap_pyfunction!(bridge, m)?)
+}
+
+/// Whether the global subscriber is [`PythonLogging`].
+static OURS: AtomicBool = AtomicBool::new(false);
+
+/// Hooks Python's logging level changes and interpreter exit (once), then
+/// reads the current levels. Called by the package when `logging` is imported.
+#[pyfunction]
+#[pyo3(name = "_bridge_logging")]
+fn bridge(py: Python<'_>) -> PyResult<()> {
+    static HOOKED: Once = Once::new();
+    if !OURS.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut result = Ok(());
+    HOOKED.call_once(|| result = install_hooks(py));
+    result.and_then(|()| refresh(py))
 }
 
 fn install_hooks(py: Python<'_>) -> PyResult<()> {
