@@ -92,6 +92,38 @@ pub fn can_wait_here() -> bool {
     !inside_runtime()
 }
 
+/// Blocking calls in progress in this process, on any thread.
+static BLOCKING_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One blocking call, counted in [`BLOCKING_CALLS`] while it lasts.
+pub struct BlockingCall {
+    alone: bool,
+}
+
+impl BlockingCall {
+    pub fn enter() -> Self {
+        let before = BLOCKING_CALLS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        BlockingCall { alone: before == 0 }
+    }
+
+    /// Whether no other blocking call was in progress when this one began.
+    ///
+    /// A lone call is cheapest driven by its own thread ([`wait_here`]): no
+    /// hand-off between threads at all. Calls that overlap (many Python
+    /// threads on one client) are cheaper on the shared runtime: its two
+    /// workers multiplex every connection, where a runtime per thread would
+    /// have each of dozens of threads poll its own sockets and timers.
+    pub fn alone(&self) -> bool {
+        self.alone
+    }
+}
+
+impl Drop for BlockingCall {
+    fn drop(&mut self) {
+        BLOCKING_CALLS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 fn inside_runtime() -> bool {
     tokio::runtime::Handle::try_current().is_ok()
 }

@@ -76,14 +76,16 @@ impl CallContext {
 }
 
 /// The blocking door: waits with the GIL released (Ctrl-C aware). A call
-/// whose answer is complete when it returns is driven by the calling thread
-/// itself, through that thread's own connections.
+/// whose answer is complete when it returns, and which no other blocking call
+/// overlaps, is driven by the calling thread itself, through that thread's
+/// own connections; overlapping calls share the runtime's workers.
 pub fn call_sync<'py, Op: Operation>(
     client: &NativeClient,
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let here = !Op::OUTLIVES_CALL && runtime::can_wait_here();
+    let call = runtime::BlockingCall::enter();
+    let here = !Op::OUTLIVES_CALL && call.alone() && runtime::can_wait_here();
     let sdk = if here {
         client.sdk_here()
     } else {
