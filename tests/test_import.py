@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import bedrock_cris
+import pytest
 from conftest import ACCESS_KEY, REGION, SECRET_KEY
 
 
@@ -37,15 +38,33 @@ def run_python(code: str, **env: str) -> Any:
 DEFERRED = ["typing", "json", "logging", "threading", "asyncio", "re", "base64", "copy"]
 
 
-def test_the_facade_loads_without_the_heavy_standard_library() -> None:
+@pytest.mark.parametrize(
+    "make_client",
+    [
+        f"bedrock_cris.client('bedrock-runtime', region_name='{REGION}')",
+        f"bedrock_cris.Client('{REGION}')",
+    ],
+    ids=["facade", "native"],
+)
+def test_clients_load_without_the_heavy_standard_library(make_client: str) -> None:
     loaded = run_python(
         "import sys\n"
         "before = set(sys.modules)\n"
         "import bedrock_cris\n"
-        f"bedrock_cris.client('bedrock-runtime', region_name='{REGION}')\n"
+        f"{make_client}\n"
         f"print([m for m in {DEFERRED!r} if m in sys.modules and m not in before])"
     )
     assert loaded == []
+
+
+def test_type_aliases_resolve_on_first_use() -> None:
+    from bedrock_cris import _embed, _native_api
+
+    assert "str" in repr(_native_api.Prompt)
+    assert "Literal" in repr(_embed.EmbeddingType)
+    assert _native_api.Usage(1, 2) == (1, 2, 0, 0, 0)
+    assert _native_api.Usage.from_dict({"inputTokens": 3}).input_tokens == 3
+    assert repr(_native_api.Usage()).startswith("Usage(input_tokens=0,")
 
 
 def test_lazy_names_resolve_on_first_use() -> None:

@@ -9,13 +9,27 @@ lists when numpy is not installed. numpy is imported only when ``embed`` is firs
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal, Union
 
 from bedrock_cris import _native
 from bedrock_cris._native import NativeClient
+
+TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from bedrock_cris._types import EmbeddingType, InputType, ModelFamily, Progress
+else:
+
+    def __getattr__(name: str) -> object:
+        # The public type aliases, loaded with typing when first asked for.
+        if name in {"EmbeddingType", "InputType", "ModelFamily", "Progress"}:
+            from bedrock_cris import _types
+
+            return getattr(_types, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_EMBED_MODEL",
@@ -29,20 +43,6 @@ __all__ = [
 
 #: The model ``embed`` uses unless told otherwise: Cohere Embed v4 through its Global profile.
 DEFAULT_EMBED_MODEL = "global.cohere.embed-v4:0"
-
-#: Output types. Cohere: all five (``binary``/``ubinary`` are sign bits packed eight per byte,
-#: so rows have ``dimensions // 8`` values). Titan v2: ``float`` and ``binary`` (one 0/1 byte per
-#: dimension).
-EmbeddingType = Literal["float", "int8", "uint8", "binary", "ubinary"]
-
-#: Cohere's ``input_type`` (Titan has none and ignores it).
-InputType = Literal["search_document", "search_query", "classification", "clustering"]
-
-#: The model families ``embed`` drives; needed only for ARNs that do not name the model.
-ModelFamily = Literal["cohere-v3", "cohere-v4", "titan-v2"]
-
-#: ``progress=``: ``True`` for a progress bar, or a callable given each number of texts done.
-Progress = Union[bool, Callable[[int], object]]
 
 _ARRAY_CODES = {"float32": "f", "int8": "b", "uint8": "B"}
 
@@ -243,7 +243,7 @@ def _native_kwargs(
         "batch_size": batch_size,
         "max_concurrency": max_concurrency,
         "max_retries": max_retries,
-        "extra_body": None if extra_body is None else json.dumps(dict(extra_body)),
+        "extra_body": None if extra_body is None else _json_text(extra_body),
     }
 
 
@@ -297,3 +297,9 @@ async def aembed_with(
         if bar is not None:
             bar.close()
     return _result(outcome, len(texts), model_id, kwargs["embedding_type"])
+
+
+def _json_text(value: Mapping[str, Any]) -> str:
+    import json  # deferred: only requests with extra_body need it
+
+    return json.dumps(dict(value))

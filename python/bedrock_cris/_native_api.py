@@ -19,30 +19,43 @@ are passed through unchanged: no alias is guessed.
 
 from __future__ import annotations
 
-import json
-import threading
+import _thread
+from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from bedrock_cris import _client
 from bedrock_cris._client import BedrockRuntime
-from bedrock_cris._embed import (
-    DEFAULT_EMBED_MODEL,
-    Embeddings,
-    EmbeddingType,
-    InputType,
-    ModelFamily,
-    Progress,
-    aembed_with,
-    embed_with,
-)
+from bedrock_cris._embed import DEFAULT_EMBED_MODEL, Embeddings, aembed_with, embed_with
 from bedrock_cris._native import NativeClient
 from bedrock_cris.aio import AsyncBedrockRuntime
 from bedrock_cris.config import Config
 
-if TYPE_CHECKING:  # typing_extensions only for type checkers; Self is 3.11+ in typing
-    from typing_extensions import Self
+TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
+    from typing_extensions import Self  # Self is 3.11+ in typing
+
+    from bedrock_cris._types import (
+        AnyClient,
+        EmbeddingType,
+        InputType,
+        Message,
+        ModelFamily,
+        Progress,
+        Prompt,
+    )
+else:
+
+    def __getattr__(name: str) -> object:
+        # The public type aliases, loaded with typing when first asked for.
+        if name in {"AnyClient", "Message", "Prompt"}:
+            from bedrock_cris import _types
+
+            return getattr(_types, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -65,25 +78,35 @@ __all__ = [
 #: its Global cross-Region inference profile.
 DEFAULT_MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
-#: A Converse message: ``{"role": "user", "content": [{"text": "..."}]}``; ``content`` may
-#: also be a plain string.
-Message = Mapping[str, Any]
+if TYPE_CHECKING:
 
-#: A prompt: one user message as a string, or a list of messages.
-Prompt = Union[str, Sequence[Message]]
+    class _UsageFields(NamedTuple):
+        input_tokens: int = 0
+        output_tokens: int = 0
+        total_tokens: int = 0
+        cache_read_input_tokens: int = 0
+        cache_write_input_tokens: int = 0
 
-#: What ``client=`` accepts.
-AnyClient = Union["Client", BedrockRuntime, AsyncBedrockRuntime]
+else:
+    _UsageFields = namedtuple(
+        "_UsageFields",
+        [
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "cache_read_input_tokens",
+            "cache_write_input_tokens",
+        ],
+        defaults=(0, 0, 0, 0, 0),
+    )
 
 
-class Usage(NamedTuple):
-    """Tokens of one answer (Converse's ``usage``)."""
+class Usage(_UsageFields):
+    """Tokens of one answer (Converse's ``usage``): a named tuple of ``input_tokens``,
+    ``output_tokens``, ``total_tokens``, ``cache_read_input_tokens`` and
+    ``cache_write_input_tokens`` (each 0 when the answer does not say)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_write_input_tokens: int = 0
+    __slots__ = ()
 
     @classmethod
     def from_dict(cls, usage: Mapping[str, Any] | None) -> Usage:
@@ -160,6 +183,8 @@ class ConverseResult:
         )
 
     def _repr_markdown_(self) -> str:
+        import json  # deferred, as everywhere: import time counts for scripts
+
         body = self.text
         for call in self.tool_uses:
             body += f"\n\n**tool call** `{call.get('name')}` `{json.dumps(call.get('input'))}`"
@@ -226,7 +251,12 @@ class _StreamState:
             if "toolUse" in block:
                 tool = dict(block["toolUse"])
                 text = tool.pop("_input", "")
-                tool["input"] = json.loads(text) if text else {}
+                if text:
+                    import json
+
+                    tool["input"] = json.loads(text)
+                else:
+                    tool["input"] = {}
                 content.append({"toolUse": tool})
             elif "text" in block:
                 content.append({"text": block["text"]})
@@ -787,7 +817,7 @@ class Client:
 
 
 _DEFAULTS: dict[str | None, Client] = {}
-_DEFAULTS_LOCK = threading.Lock()
+_DEFAULTS_LOCK = _thread.allocate_lock()  # `threading` would cost start-up ~4 ms
 
 
 def _resolve(client: AnyClient | None, region: str | None) -> Client:

@@ -14,11 +14,13 @@ cancels its request.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from bedrock_cris import _client
 from bedrock_cris._client import ClientMeta, _ClientExceptions, _keyword_only
 from bedrock_cris._native import NativeClient
+
+TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["AsyncBedrockRuntime", "Session", "client"]
 
@@ -113,7 +115,9 @@ class Session(_client.Session):
     def client(self, *args: Any, **kwargs: Any) -> AsyncBedrockRuntime:  # type: ignore[override]
         """Creates an asyncio bedrock-runtime client; use it with ``async with`` or directly.
         Takes the same arguments as :meth:`bedrock_cris.Session.client`."""
-        return cast(AsyncBedrockRuntime, super().client(*args, **kwargs))
+        client = super().client(*args, **kwargs)
+        assert isinstance(client, AsyncBedrockRuntime)  # _client_class above
+        return client
 
 
 def client(*args: Any, **kwargs: Any) -> AsyncBedrockRuntime:
