@@ -196,9 +196,14 @@ impl State {
     }
 
     /// Waits for the next batch; false when the stream has ended.
-    async fn fill(&self) -> bool {
+    ///
+    /// With `spin`, a blocked Python thread first polls the channel for that
+    /// long before it sleeps: while a stream is flowing the next event is
+    /// microseconds away, and sleeping then being woken for each small batch
+    /// costs more than the events themselves (two context switches).
+    async fn fill(&self, spin: Duration) -> bool {
         let mut receiver = self.receiver.lock().await;
-        let Some(first) = receiver.recv().await else {
+        let Some(first) = recv_spinning(&mut receiver, spin).await else {
             return false;
         };
         let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,6 +224,29 @@ impl State {
             receiver.close();
         }
     }
+}
+
+/// How long a Python thread waiting for events polls before it sleeps.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+
+/// The next item, polling for up to `spin` (yielding the CPU between polls)
+/// before waiting to be woken.
+async fn recv_spinning(receiver: &mut mpsc::Receiver<Item>, spin: Duration) -> Option<Item> {
+    if !spin.is_zero() {
+        let deadline = std::time::Instant::now() + spin;
+        loop {
+            match receiver.try_recv() {
+                Ok(item) => return Some(item),
+                Err(mpsc::error::TryRecvError::Disconnected) => return None,
+                Err(mpsc::error::TryRecvError::Empty) => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::yield_now();
+        }
+    }
+    receiver.recv().await
 }
 
 impl EventStream {
@@ -330,7 +358,7 @@ impl EventStream {
                 return self.deliver(py, item);
             }
             let state = self.state.clone();
-            if !runtime::wait(py, async move { state.fill().await })? {
+            if !runtime::wait(py, async move { state.fill(SPIN_BEFORE_SLEEP).await })? {
                 return Err(self.end(PyStopIteration::new_err(())));
             }
         }
@@ -369,7 +397,7 @@ impl EventStream {
                 match state {
                     Err(delivered) => return delivered,
                     Ok(state) => {
-                        if !state.fill().await {
+                        if !state.fill(Duration::ZERO).await {
                             let stop = PyStopAsyncIteration::new_err(());
                             return Err(Python::attach(|_| this.get().end(stop)));
                         }
