@@ -212,13 +212,22 @@ class _StreamState:
 
     def feed(self, event: Mapping[str, Any]) -> str:
         """Takes one event; returns its text delta ("" when it has none)."""
-        if "contentBlockDelta" in event:
-            part = event["contentBlockDelta"]
+        part = event.get("contentBlockDelta")
+        if part is not None:
+            # Nearly every event: kept short. Text is collected as parts and
+            # joined once (appending to a str would copy it for every delta).
             delta = part.get("delta", {})
-            block = self.blocks.setdefault(part.get("contentBlockIndex", 0), {})
-            if "text" in delta:
-                block["text"] = block.get("text", "") + delta["text"]
-                return str(delta["text"])
+            block = self.blocks.get(part.get("contentBlockIndex", 0))
+            if block is None:
+                block = self.blocks[part.get("contentBlockIndex", 0)] = {}
+            text = delta.get("text")
+            if text is not None:
+                parts = block.get("text")
+                if parts is None:
+                    block["text"] = [text]
+                else:
+                    parts.append(text)
+                return str(text)
             if "toolUse" in delta:
                 tool = block.setdefault("toolUse", {})
                 tool["_input"] = tool.get("_input", "") + delta["toolUse"].get("input", "")
@@ -259,11 +268,11 @@ class _StreamState:
                     tool["input"] = {}
                 content.append({"toolUse": tool})
             elif "text" in block:
-                content.append({"text": block["text"]})
+                content.append({"text": "".join(block["text"])})
         return {"role": self.role, "content": content}
 
     def text(self) -> str:
-        return "".join(block.get("text", "") for _, block in sorted(self.blocks.items()))
+        return "".join("".join(block.get("text", ())) for _, block in sorted(self.blocks.items()))
 
     def result(self) -> ConverseResult:
         raw: dict[str, Any] = {
