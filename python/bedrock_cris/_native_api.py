@@ -255,7 +255,7 @@ class _StreamState:
         return ""
 
     def message(self) -> dict[str, Any]:
-        content = []
+        content: list[dict[str, Any]] = []
         for _, block in sorted(self.blocks.items()):
             if "toolUse" in block:
                 tool = dict(block["toolUse"])
