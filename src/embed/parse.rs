@@ -1,16 +1,14 @@
-//! Reads embedding answers straight into output rows: the JSON numbers are
-//! parsed by serde_json and written as little-endian values into a byte
-//! buffer, with no intermediate tree and no Python objects. Everything in the
-//! answer other than the requested vectors is skipped without being stored.
+//! Reads embedding answers straight into output rows: one pass over the JSON
+//! bytes writes the requested vectors as little-endian values into a byte
+//! buffer, with no intermediate tree and no Python objects. Everything else in
+//! the answer is checked to be well-formed JSON and skipped.
+//!
+//! Hand-written rather than serde-driven: the vectors are nearly every byte
+//! of an answer, and reading each number once (fast-float2, correctly
+//! rounded like `json.loads`) instead of having serde scan it and then parse
+//! it halves the client's CPU per text.
 
-use std::fmt;
-
-use serde::de::{
-    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
-
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 use super::model::{Element, Family, Layout};
 
@@ -23,20 +21,21 @@ pub fn answer_into(
     out: &mut [u8],
 ) -> Result<Option<u64>, String> {
     debug_assert_eq!(out.len(), rows * layout.row_bytes());
-    let mut de = serde_json::Deserializer::from_slice(body);
+    let target = Target {
+        columns: layout.columns,
+        element: layout.element,
+        embedding_type: layout.embedding_type,
+    };
+    let mut json = Scanner::new(body);
     let found = match layout.family {
-        Family::CohereV3 | Family::CohereV4 => CohereAnswer {
-            matrix: Matrix::new(layout, rows, out),
-        }
-        .deserialize(&mut de)
-        .map(|found| (found, None)),
-        Family::TitanV2 => TitanAnswer {
-            row: Row::new(layout, out),
-        }
-        .deserialize(&mut de),
+        Family::CohereV3 | Family::CohereV4 => cohere_answer(&mut json, &target, rows, out),
+        Family::TitanV2 => titan_answer(&mut json, &target, out),
     }
-    .and_then(|found| de.end().map(|()| found))
-    .map_err(|e| format!("the model's answer is not the expected JSON: {e}"))?;
+    .and_then(|found| json.end().map(|()| found))
+    .map_err(|error| match error {
+        Error::Syntax(message) => format!("the model's answer is not the expected JSON: {message}"),
+        Error::Content(message) => message,
+    })?;
     match found {
         (true, tokens) => Ok(tokens),
         (false, _) => Err(format!(
@@ -46,380 +45,506 @@ pub fn answer_into(
     }
 }
 
-/// Where the vectors of one answer go.
-struct Matrix<'a> {
-    out: &'a mut [u8],
-    rows: usize,
+/// Why an answer could not be read.
+#[derive(Debug)]
+enum Error {
+    /// Not JSON, or not the shape of an embeddings answer.
+    Syntax(String),
+    /// Well-formed, but not the vectors that were asked for.
+    Content(String),
+}
+
+type Scan<T> = Result<T, Error>;
+
+/// What the rows look like.
+struct Target {
     columns: usize,
     element: Element,
     embedding_type: &'static str,
-}
-
-impl<'a> Matrix<'a> {
-    fn new(layout: &Layout, rows: usize, out: &'a mut [u8]) -> Self {
-        Matrix {
-            out,
-            rows,
-            columns: layout.columns,
-            element: layout.element,
-            embedding_type: layout.embedding_type,
-        }
-    }
-}
-
-/// Where the one vector of a Titan answer goes.
-struct Row<'a> {
-    out: &'a mut [u8],
-    columns: usize,
-    element: Element,
-    embedding_type: &'static str,
-}
-
-impl<'a> Row<'a> {
-    fn new(layout: &Layout, out: &'a mut [u8]) -> Self {
-        Row {
-            out,
-            columns: layout.columns,
-            element: layout.element,
-            embedding_type: layout.embedding_type,
-        }
-    }
 }
 
 /// `{"embeddings": {"<type>": [[...], ...]}, ...}` (or `"embeddings": [[...]]`
 /// for a floats-only answer). Yields whether the vectors were found.
-struct CohereAnswer<'a> {
-    matrix: Matrix<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for CohereAnswer<'_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CohereAnswer<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Cohere Embed answer object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "embeddings" && !found {
-                found = map.next_value_seed(Embeddings {
-                    matrix: &mut self.matrix,
+fn cohere_answer(
+    json: &mut Scanner<'_>,
+    target: &Target,
+    rows: usize,
+    out: &mut [u8],
+) -> Scan<(bool, Option<u64>)> {
+    let mut found = false;
+    json.object(|json, key| {
+        if key != "embeddings" || found {
+            return json.skip();
+        }
+        found = match json.peek()? {
+            b'{' => {
+                let mut by_type = false;
+                json.object(|json, key| {
+                    if key == target.embedding_type && !by_type {
+                        by_type = true;
+                        matrix(json, target, rows, out)
+                    } else {
+                        json.skip()
+                    }
                 })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+                by_type
             }
-        }
-        Ok(found)
-    }
-}
-
-/// The `embeddings` member: by type (an object) or floats (an array).
-struct Embeddings<'m, 'a> {
-    matrix: &'m mut Matrix<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Embeddings<'_, '_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Embeddings<'_, '_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("embeddings as an object of types or an array of vectors")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == self.matrix.embedding_type && !found {
-                map.next_value_seed(&mut *self.matrix)?;
-                found = true;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            b'[' if target.embedding_type == "float" => {
+                matrix(json, target, rows, out)?;
+                true
             }
-        }
-        Ok(found)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
-        if self.matrix.embedding_type != "float" {
-            return Err(A::Error::custom(format!(
-                "float vectors where {:?} was requested",
-                self.matrix.embedding_type
-            )));
-        }
-        (&mut *self.matrix).visit_seq(seq)?;
-        Ok(true)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for &mut Matrix<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Matrix<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an array of {} vectors", self.rows)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let row_bytes = self.columns * self.element.size();
-        let mut rows = 0;
-        loop {
-            let start = rows * row_bytes;
-            let Some(out) = self.out.get_mut(start..start + row_bytes) else {
-                // More vectors than texts: count them for the message.
-                let mut extra = 0;
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    extra += 1;
-                }
-                if extra == 0 {
-                    break;
-                }
-                return Err(A::Error::custom(format!(
-                    "{} vectors for {} texts",
-                    rows + extra,
-                    self.rows
-                )));
-            };
-            let row = Row {
-                out,
-                columns: self.columns,
-                element: self.element,
-                embedding_type: self.embedding_type,
-            };
-            if seq.next_element_seed(row)?.is_none() {
-                break;
+            b'[' => {
+                return Err(Error::Content(format!(
+                    "float vectors where {:?} was requested",
+                    target.embedding_type
+                )))
             }
-            rows += 1;
-        }
-        if rows != self.rows {
-            return Err(A::Error::custom(format!(
-                "{rows} vectors for {} texts",
-                self.rows
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Row<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.element != Element::F32 {
-            return d.deserialize_seq(self);
-        }
-        // Float rows are most of an answer's bytes: serde_json checks the
-        // row's syntax and hands it over unparsed (borrowed, no copy), and
-        // `f32_row` reads the numbers several times faster than serde_json's
-        // exact float path, with the same correctly rounded results.
-        let raw = <&RawValue>::deserialize(d)?;
-        f32_row(raw.get().as_bytes(), self.out, self.columns).map_err(D::Error::custom)
-    }
-}
-
-/// Reads a JSON array of numbers (already checked to be valid JSON) into
-/// `columns` little-endian f32 values: each number is read as the nearest f64,
-/// then rounded to f32, as `json.loads` followed by numpy's float32 does.
-fn f32_row(text: &[u8], out: &mut [u8], columns: usize) -> Result<(), String> {
-    let mut rest = skip_whitespace(text)
-        .strip_prefix(b"[")
-        .ok_or_else(|| format!("a vector of {columns} numbers"))?;
-    let mut count = 0;
-    rest = skip_whitespace(rest);
-    if let Some(after) = rest.strip_prefix(b"]") {
-        rest = after;
-    } else {
-        loop {
-            let (value, used) = fast_float2::parse_partial::<f64, _>(rest).map_err(|_| {
-                let shown = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
-                format!("a vector value is not a number: {shown}")
-            })?;
-            if let Some(slot) = out.get_mut(count * 4..count * 4 + 4) {
-                slot.copy_from_slice(&(value as f32).to_le_bytes());
-            }
-            count += 1;
-            rest = skip_whitespace(&rest[used..]);
-            match rest.split_first() {
-                Some((b',', after)) => rest = skip_whitespace(after),
-                Some((b']', after)) => {
-                    rest = after;
-                    break;
-                }
-                _ => return Err(format!("a vector of {columns} numbers")),
-            }
-        }
-    }
-    if count != columns || !skip_whitespace(rest).is_empty() {
-        return Err(format!(
-            "a vector of {count} values where {columns} were expected"
-        ));
-    }
-    Ok(())
-}
-
-fn skip_whitespace(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .unwrap_or(bytes.len());
-    &bytes[start..]
-}
-
-impl<'de> Visitor<'de> for Row<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a vector of {} numbers", self.columns)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        // Integer rows only: float rows go through `f32_row`.
-        let (low, high) = match self.element {
-            Element::I8 => (-128, 127),
-            Element::U8 => (0, 255),
-            Element::F32 => return Err(A::Error::custom("float rows are read by f32_row")),
+            _ => return Err(json.unexpected("embeddings as an object of types or an array")),
         };
-        let mut n = 0;
-        for slot in self.out.iter_mut() {
-            let Some(value) = seq.next_element::<i64>()? else {
-                break;
-            };
-            if !(low..=high).contains(&value) {
-                return Err(A::Error::custom(format!(
-                    "{value} is out of range for {:?} embeddings",
-                    self.embedding_type
-                )));
-            }
-            // Two's complement: the low byte is the int8 or uint8 value.
-            *slot = value as u8;
-            n += 1;
-        }
-        let mut extra = 0;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            extra += 1;
-        }
-        if n != self.columns || extra > 0 {
-            return Err(A::Error::custom(format!(
-                "a vector of {} values where {} were expected",
-                n + extra,
-                self.columns
-            )));
-        }
         Ok(())
-    }
+    })?;
+    Ok((found, None))
 }
 
 /// `{"embedding": [...], "embeddingsByType": {...}, "inputTextTokenCount": N}`.
 /// Yields whether the vector was found, and the token count.
-struct TitanAnswer<'a> {
-    row: Row<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for TitanAnswer<'_> {
-    type Value = (bool, Option<u64>);
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TitanAnswer<'_> {
-    type Value = (bool, Option<u64>);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Titan Text Embeddings answer object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut row = Some(self.row);
-        let mut tokens = None;
-        let float = row.as_ref().is_some_and(|r| r.embedding_type == "float");
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "embedding" if float && row.is_some() => {
-                    if let Some(r) = row.take() {
-                        map.next_value_seed(r)?;
-                    }
+fn titan_answer(
+    json: &mut Scanner<'_>,
+    target: &Target,
+    out: &mut [u8],
+) -> Scan<(bool, Option<u64>)> {
+    let float = target.embedding_type == "float";
+    let mut found = false;
+    let mut tokens = None;
+    json.object(|json, key| match key {
+        "embedding" if float && !found => {
+            found = true;
+            row(json, target, out)
+        }
+        "embeddingsByType" if !float && !found => {
+            found = true;
+            let mut by_type = false;
+            json.object(|json, key| {
+                if key == target.embedding_type && !by_type {
+                    by_type = true;
+                    row(json, target, out)
+                } else {
+                    json.skip()
                 }
-                "embeddingsByType" if !float && row.is_some() => {
-                    if let Some(r) = row.take() {
-                        if !map.next_value_seed(TitanByType { row: Some(r) })? {
-                            return Err(A::Error::custom(
-                                "embeddingsByType lacks the requested type",
-                            ));
+            })?;
+            if by_type {
+                Ok(())
+            } else {
+                Err(Error::Content(
+                    "embeddingsByType lacks the requested type".to_owned(),
+                ))
+            }
+        }
+        "inputTextTokenCount" => {
+            tokens = json.optional_count()?;
+            Ok(())
+        }
+        _ => json.skip(),
+    })?;
+    Ok((found, tokens))
+}
+
+/// An array of `rows` vectors into consecutive rows of `out`.
+fn matrix(json: &mut Scanner<'_>, target: &Target, rows: usize, out: &mut [u8]) -> Scan<()> {
+    let row_bytes = target.columns * target.element.size();
+    let mut count = 0;
+    json.array(|json| {
+        let start = count * row_bytes;
+        count += 1;
+        match out.get_mut(start..start + row_bytes) {
+            Some(slot) => row(json, target, slot),
+            // More vectors than texts: counted for the message.
+            None => json.skip(),
+        }
+    })?;
+    if count != rows {
+        return Err(Error::Content(format!("{count} vectors for {rows} texts")));
+    }
+    Ok(())
+}
+
+/// One vector of `target.columns` numbers into `out`.
+fn row(json: &mut Scanner<'_>, target: &Target, out: &mut [u8]) -> Scan<()> {
+    let columns = target.columns;
+    let mut count = 0;
+    match target.element {
+        Element::F32 => json.array(|json| {
+            // Read as f64 then rounded to f32, as json.loads + numpy do.
+            let value = json.float()?;
+            if let Some(slot) = out.get_mut(count * 4..count * 4 + 4) {
+                slot.copy_from_slice(&(value as f32).to_le_bytes());
+            }
+            count += 1;
+            Ok(())
+        })?,
+        Element::I8 | Element::U8 => {
+            let (low, high) = if target.element == Element::I8 {
+                (-128, 127)
+            } else {
+                (0, 255)
+            };
+            json.array(|json| {
+                let value = json.integer()?;
+                if !(low..=high).contains(&value) {
+                    return Err(Error::Content(format!(
+                        "{value} is out of range for {:?} embeddings",
+                        target.embedding_type
+                    )));
+                }
+                if let Some(slot) = out.get_mut(count) {
+                    // Two's complement: the low byte is the int8 or uint8 value.
+                    *slot = value as u8;
+                }
+                count += 1;
+                Ok(())
+            })?
+        }
+    };
+    if count != columns {
+        return Err(Error::Content(format!(
+            "a vector of {count} values where {columns} were expected"
+        )));
+    }
+    Ok(())
+}
+
+/// A cursor over JSON text that checks what it passes over (RFC 8259).
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// How deeply skipped values may nest (serde_json's own limit).
+const MAX_DEPTH: usize = 128;
+
+impl<'a> Scanner<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Scanner { bytes, pos: 0 }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// The next significant byte, not consumed.
+    fn peek(&mut self) -> Scan<u8> {
+        self.skip_whitespace();
+        self.bytes
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| self.syntax("unexpected end of the answer"))
+    }
+
+    fn syntax(&self, what: &str) -> Error {
+        Error::Syntax(format!("{what} at byte {}", self.pos))
+    }
+
+    fn unexpected(&self, expected: &str) -> Error {
+        let end = (self.pos + 20).min(self.bytes.len());
+        let found = String::from_utf8_lossy(&self.bytes[self.pos..end]);
+        Error::Syntax(format!(
+            "expected {expected} at byte {}, found {found:?}",
+            self.pos
+        ))
+    }
+
+    fn expect(&mut self, byte: u8, expected: &str) -> Scan<()> {
+        if self.peek()? == byte {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.unexpected(expected))
+        }
+    }
+
+    /// Only whitespace may follow the answer.
+    fn end(&mut self) -> Scan<()> {
+        self.skip_whitespace();
+        if self.pos == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(self.syntax("trailing characters"))
+        }
+    }
+
+    /// Calls `each` with every member's key; `each` must consume the value.
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &str) -> Scan<()>) -> Scan<()> {
+        self.expect(b'{', "an object")?;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return Err(self.unexpected("a member name"));
+            }
+            let key = self.string()?;
+            self.expect(b':', "':'")?;
+            each(self, &key)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.unexpected("',' or '}'")),
+            }
+        }
+    }
+
+    /// Calls `each` for every element; `each` must consume it.
+    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Scan<()>) -> Scan<()> {
+        self.expect(b'[', "an array")?;
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            each(self)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.unexpected("',' or ']'")),
+            }
+        }
+    }
+
+    /// A string, decoded (escapes are rare in keys: only then is it copied).
+    fn string(&mut self) -> Scan<Cow<'a, str>> {
+        let start = self.pos;
+        let escaped = self.skip_string()?;
+        let raw = &self.bytes[start..self.pos];
+        if escaped {
+            serde_json::from_slice::<String>(raw)
+                .map(Cow::Owned)
+                .map_err(|e| Error::Syntax(e.to_string()))
+        } else {
+            std::str::from_utf8(&raw[1..raw.len() - 1])
+                .map(Cow::Borrowed)
+                .map_err(|_| self.syntax("invalid UTF-8 in a string"))
+        }
+    }
+
+    /// Passes over a string (at its opening quote); says whether it has escapes.
+    fn skip_string(&mut self) -> Scan<bool> {
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            let Some(&byte) = self.bytes.get(self.pos) else {
+                return Err(self.syntax("unterminated string"));
+            };
+            self.pos += 1;
+            match byte {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    match self.bytes.get(self.pos) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
                         }
+                        Some(b'u') => {
+                            let hex = self.bytes.get(self.pos + 1..self.pos + 5);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(self.syntax("invalid \\u escape"));
+                            }
+                            self.pos += 5;
+                        }
+                        _ => return Err(self.syntax("invalid escape")),
                     }
                 }
-                "inputTextTokenCount" => tokens = map.next_value::<Option<u64>>()?,
+                0..=0x1f => return Err(self.syntax("control character in a string")),
+                _ => {}
+            }
+        }
+    }
+
+    /// The extent of a number at the cursor, checked against JSON's grammar:
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Says whether it is an integer.
+    fn number_span(&mut self) -> Scan<(&'a [u8], bool)> {
+        self.skip_whitespace();
+        let bytes = self.bytes;
+        let start = self.pos;
+        let mut pos = start;
+        let digits = |pos: &mut usize| {
+            let from = *pos;
+            while bytes.get(*pos).is_some_and(u8::is_ascii_digit) {
+                *pos += 1;
+            }
+            *pos - from
+        };
+        if bytes.get(pos) == Some(&b'-') {
+            pos += 1;
+        }
+        match bytes.get(pos) {
+            Some(b'0') => pos += 1,
+            Some(b'1'..=b'9') => {
+                digits(&mut pos);
+            }
+            _ => return Err(self.unexpected("a number")),
+        }
+        let mut integer = true;
+        if bytes.get(pos) == Some(&b'.') {
+            pos += 1;
+            integer = false;
+            if digits(&mut pos) == 0 {
+                self.pos = pos;
+                return Err(self.syntax("a digit must follow '.'"));
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(pos) {
+            pos += 1;
+            integer = false;
+            if let Some(b'+' | b'-') = bytes.get(pos) {
+                pos += 1;
+            }
+            if digits(&mut pos) == 0 {
+                self.pos = pos;
+                return Err(self.syntax("a digit must follow the exponent"));
+            }
+        }
+        self.pos = pos;
+        Ok((&bytes[start..pos], integer))
+    }
+
+    /// A number as the nearest f64 (infinite beyond f64's range, as `json.loads` reads it).
+    fn float(&mut self) -> Scan<f64> {
+        let (text, _) = self.number_span()?;
+        fast_float2::parse::<f64, _>(text).map_err(|_| self.syntax("unreadable number"))
+    }
+
+    /// A number that must be an integer.
+    fn integer(&mut self) -> Scan<i64> {
+        let (text, integer) = self.number_span()?;
+        let value = std::str::from_utf8(text)
+            .ok()
+            .filter(|_| integer)
+            .and_then(|t| t.parse::<i64>().ok());
+        value.ok_or_else(|| {
+            Error::Content(format!(
+                "{} is not an integer vector value",
+                String::from_utf8_lossy(text)
+            ))
+        })
+    }
+
+    /// A non-negative integer, or `null`.
+    fn optional_count(&mut self) -> Scan<Option<u64>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|()| None);
+        }
+        let (text, integer) = self.number_span()?;
+        std::str::from_utf8(text)
+            .ok()
+            .filter(|_| integer)
+            .and_then(|t| t.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| self.syntax("a token count must be a whole number"))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.unexpected("a JSON value"))
+        }
+    }
+
+    /// Passes over one value of any kind, checking it (iteratively: no
+    /// recursion for deeply nested input).
+    fn skip(&mut self) -> Scan<()> {
+        // What each open container expects next: true for an object.
+        let mut open: Vec<bool> = Vec::new();
+        loop {
+            // One value.
+            match self.peek()? {
+                b'{' | b'[' => {
+                    let object = self.bytes[self.pos] == b'{';
+                    self.pos += 1;
+                    if open.len() == MAX_DEPTH {
+                        return Err(self.syntax("nesting too deep"));
+                    }
+                    let close = if object { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.pos += 1;
+                    } else {
+                        open.push(object);
+                        if object {
+                            self.member_name()?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.skip_string()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    self.number_span()?;
+                }
+            }
+            // After a value: close containers, or go on to the next element.
+            loop {
+                let Some(&object) = open.last() else {
+                    return Ok(());
+                };
+                let close = if object { b'}' } else { b']' };
+                match self.peek()? {
+                    b',' => {
+                        self.pos += 1;
+                        if object {
+                            self.member_name()?;
+                        }
+                        break;
+                    }
+                    byte if byte == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    _ => return Err(self.unexpected("',' or the end of the container")),
                 }
             }
         }
-        Ok((row.is_none(), tokens))
-    }
-}
-
-/// Titan's `embeddingsByType` object.
-struct TitanByType<'a> {
-    row: Option<Row<'a>>,
-}
-
-impl<'de> DeserializeSeed<'de> for TitanByType<'_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TitanByType<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object of embedding types")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<bool, A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            let wanted = self.row.as_ref().map(|r| r.embedding_type);
-            match self.row.take() {
-                Some(row) if wanted == Some(key.as_str()) => map.next_value_seed(row)?,
-                other => {
-                    self.row = other;
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
+    /// `"name":` inside a skipped object.
+    fn member_name(&mut self) -> Scan<()> {
+        if self.peek()? != b'"' {
+            return Err(self.unexpected("a member name"));
         }
-        Ok(self.row.is_none())
+        self.skip_string()?;
+        self.expect(b':', "':'")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One float row through the scanner, as `answer_into` reads it.
+    fn f32_row(text: &[u8], out: &mut [u8], columns: usize) -> Result<(), String> {
+        let target = Target {
+            columns,
+            element: Element::F32,
+            embedding_type: "float",
+        };
+        let mut json = Scanner::new(text);
+        row(&mut json, &target, out)
+            .and_then(|()| json.end())
+            .map_err(|e| format!("{e:?}"))
+    }
 
     fn floats(out: &[u8]) -> Vec<f32> {
         out.chunks_exact(4)
@@ -544,10 +669,28 @@ mod tests {
         let mut out = vec![0u8; 8];
         assert!(f32_row(b"[1,null]", &mut out, 2)
             .unwrap_err()
-            .contains("not a number"));
+            .contains("expected a number"));
         assert!(f32_row(b"[1,[2]]", &mut out, 2)
             .unwrap_err()
-            .contains("not a number"));
+            .contains("expected a number"));
+        for bad in [
+            &b"[01,2]"[..],
+            b"[1.,2]",
+            b"[.5,2]",
+            b"[+1,2]",
+            b"[-,2]",
+            b"[1e,2]",
+            b"[NaN,2]",
+            b"[1 2]",
+            b"[1,2",
+            b"[1,2]x",
+        ] {
+            assert!(
+                f32_row(bad, &mut out, 2).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
         assert!(f32_row(b"[]", &mut out, 2)
             .unwrap_err()
             .contains("0 values where 2"));
@@ -580,5 +723,61 @@ mod tests {
         let mut out = vec![9u8; 2];
         assert_eq!(answer_into(&layout, body, 1, &mut out), Ok(Some(3)));
         assert_eq!(out, vec![1, 0]);
+    }
+
+    /// Members other than the vectors are checked and skipped, whatever they hold.
+    #[test]
+    fn other_members_are_skipped_and_keys_decoded() {
+        let layout = Layout {
+            columns: 2,
+            ..Layout::new(Family::CohereV4, "float", 256).unwrap()
+        };
+        let body = br#" { "id" : "a\"b\\c\u00e9" , "meta": {"x": [1, -2.5e3, true, false, null, {"y": []}, {}], "z": "\ud83d\ude00"},
+            "texts": ["\n"], "embedd\u0069ngs": {"int8": [[1, 2]], "float": [[0.5, 1], [2, 3]]}, "embeddings": 7 } "#;
+        let mut out = vec![0u8; 16];
+        assert_eq!(answer_into(&layout, body, 2, &mut out), Ok(None));
+        assert_eq!(floats(&out), vec![0.5, 1.0, 2.0, 3.0]);
+        for bad in [
+            &br#"{"x": [1,], "embeddings": []}"#[..],
+            br#"{"x": {"a" 1}, "embeddings": []}"#,
+            br#"{"x": "\q", "embeddings": []}"#,
+            br#"{"x": "\u12g4", "embeddings": []}"#,
+            br#"{"x": tru, "embeddings": []}"#,
+            br#"{"x": [1 2], "embeddings": []}"#,
+            b"{\"x\": \"a\nb\"}",
+            br#"{"embeddings": {"float": [[1, 2], [3, 4]]}} {}"#,
+            br#"{"embeddings": {"float": [[1, 2], [3, 4]]},}"#,
+        ] {
+            let error = answer_into(&layout, bad, 2, &mut out).unwrap_err();
+            assert!(error.contains("not the expected JSON"), "{error}");
+        }
+        let deep = format!(
+            r#"{{"x": {}{}, "embeddings": []}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(answer_into(&layout, deep.as_bytes(), 2, &mut out)
+            .unwrap_err()
+            .contains("nesting too deep"));
+    }
+
+    #[test]
+    fn integer_rows_take_only_integers() {
+        let layout = Layout {
+            columns: 2,
+            ..Layout::new(Family::CohereV4, "uint8", 256).unwrap()
+        };
+        let mut out = vec![0u8; 2];
+        let body = br#"{"embeddings": {"uint8": [[0, 255]]}}"#;
+        assert_eq!(answer_into(&layout, body, 1, &mut out), Ok(None));
+        assert_eq!(out, vec![0, 255]);
+        let body = br#"{"embeddings": {"uint8": [[0, 1.0]]}}"#;
+        assert!(answer_into(&layout, body, 1, &mut out)
+            .unwrap_err()
+            .contains("1.0 is not an integer"));
+        let body = br#"{"embeddings": {"uint8": [[0, 256]]}}"#;
+        assert!(answer_into(&layout, body, 1, &mut out)
+            .unwrap_err()
+            .contains("out of range"));
     }
 }
