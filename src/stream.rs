@@ -20,7 +20,8 @@ use aws_sdk_bedrockruntime::types::error::{
     ConverseStreamOutputError, InvokeModelWithBidirectionalStreamOutputError, ResponseStreamError,
 };
 use aws_sdk_bedrockruntime::types::{
-    ConverseStreamOutput, InvokeModelWithBidirectionalStreamOutput, ResponseStream,
+    ContentBlockDelta, ContentBlockDeltaEvent, ConverseStreamOutput,
+    InvokeModelWithBidirectionalStreamOutput, ResponseStream,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::event_stream::RawMessage;
@@ -304,6 +305,23 @@ impl EventStream {
         }
     }
 
+    /// The next item for a blocking iterator, waiting (GIL released) when
+    /// none is buffered; `StopIteration` once the stream is over.
+    fn next_item(&self, py: Python<'_>) -> PyResult<Item> {
+        loop {
+            if self.state.is_closed() {
+                return Err(PyStopIteration::new_err(()));
+            }
+            if let Some(item) = self.state.pop() {
+                return Ok(item);
+            }
+            let state = self.state.clone();
+            if !runtime::wait(py, async move { state.fill(SPIN_BEFORE_SLEEP).await })? {
+                return Err(self.end(PyStopIteration::new_err(())));
+            }
+        }
+    }
+
     fn raise(&self, py: Python<'_>, failure: Failure) -> PyErr {
         let build = || -> PyResult<PyErr> {
             let module = errors::exceptions(py)?;
@@ -350,17 +368,26 @@ impl EventStream {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        loop {
-            if self.state.is_closed() {
-                return Err(PyStopIteration::new_err(()));
-            }
-            if let Some(item) = self.state.pop() {
-                return self.deliver(py, item);
-            }
-            let state = self.state.clone();
-            if !runtime::wait(py, async move { state.fill(SPIN_BEFORE_SLEEP).await })? {
-                return Err(self.end(PyStopIteration::new_err(())));
-            }
+        let item = self.next_item(py)?;
+        self.deliver(py, item)
+    }
+
+    /// As `__next__`, but a text delta comes as `(contentBlockIndex, text)`
+    /// instead of the three nested dicts of its event: the native API's text
+    /// streams want only the text, and nearly every event is one.
+    fn _next_text<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.next_item(py)? {
+            Ok(Event::Converse(event)) => match *event {
+                ConverseStreamOutput::ContentBlockDelta(ContentBlockDeltaEvent {
+                    delta: Some(ContentBlockDelta::Text(text)),
+                    content_block_index,
+                    ..
+                }) => Ok((content_block_index, text).into_pyobject(py)?.into_any()),
+                other => Ok(self
+                    .deliver(py, Ok(Event::Converse(Box::new(other))))?
+                    .into_any()),
+            },
+            item => Ok(self.deliver(py, item)?.into_any()),
         }
     }
 

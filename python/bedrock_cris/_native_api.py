@@ -214,22 +214,14 @@ class _StreamState:
         """Takes one event; returns its text delta ("" when it has none)."""
         part = event.get("contentBlockDelta")
         if part is not None:
-            # Nearly every event: kept short. Text is collected as parts and
-            # joined once (appending to a str would copy it for every delta).
             delta = part.get("delta", {})
-            block = self.blocks.get(part.get("contentBlockIndex", 0))
-            if block is None:
-                block = self.blocks[part.get("contentBlockIndex", 0)] = {}
+            index = part.get("contentBlockIndex", 0)
             text = delta.get("text")
             if text is not None:
-                parts = block.get("text")
-                if parts is None:
-                    block["text"] = [text]
-                else:
-                    parts.append(text)
+                self.add_text(index, text)
                 return str(text)
             if "toolUse" in delta:
-                tool = block.setdefault("toolUse", {})
+                tool = self.blocks.setdefault(index, {}).setdefault("toolUse", {})
                 tool["_input"] = tool.get("_input", "") + delta["toolUse"].get("input", "")
         elif "contentBlockStart" in event:
             part = event["contentBlockStart"]
@@ -253,6 +245,19 @@ class _StreamState:
             if "metrics" in meta:
                 self.extra["metrics"] = meta["metrics"]
         return ""
+
+    def add_text(self, index: int, text: str) -> None:
+        """Takes one text delta of block ``index``. Nearly every event is one:
+        kept short, and text is collected as parts joined once (appending to a
+        str would copy it for every delta)."""
+        block = self.blocks.get(index)
+        if block is None:
+            block = self.blocks[index] = {}
+        parts = block.get("text")
+        if parts is None:
+            block["text"] = [text]
+        else:
+            parts.append(text)
 
     def message(self) -> dict[str, Any]:
         content: list[dict[str, Any]] = []
@@ -334,17 +339,29 @@ class TextStream(_StreamView, Iterator[str]):
     def __init__(self, response: Mapping[str, Any], model: str) -> None:
         self._events = response["stream"]
         self._state = _StreamState(model, response)
+        # Text deltas as (index, text) tuples rather than event dicts.
+        self._next_item: Callable[[], Any] = self._events._next_text
 
     def __iter__(self) -> TextStream:
         return self
 
     def __next__(self) -> str:
-        for event in self._events:
-            delta = self._state.feed(event)
-            if delta:
-                return delta
-        self._state.done = True
-        raise StopIteration
+        state = self._state
+        try:
+            while True:
+                item = self._next_item()
+                if type(item) is tuple:
+                    index, text = item
+                    state.add_text(index, text)
+                    if text:
+                        return str(text)
+                    continue
+                delta = state.feed(item)
+                if delta:
+                    return delta
+        except StopIteration:
+            state.done = True
+            raise
 
     def result(self) -> ConverseResult:
         """Reads the rest of the stream and returns the complete answer."""
