@@ -351,8 +351,13 @@ class TextStream(_StreamView, Iterator[str]):
             while True:
                 item = self._next_item()
                 if type(item) is tuple:
+                    # state.add_text, inlined: this runs once per delta.
                     index, text = item
-                    state.add_text(index, text)
+                    block = state.blocks.get(index)
+                    if block is not None and "text" in block:
+                        block["text"].append(text)
+                    else:
+                        state.add_text(index, text)
                     if text:
                         return str(text)
                     continue
