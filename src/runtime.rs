@@ -336,11 +336,7 @@ impl generic::Runtime for AsyncRuntime {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let in_flight = InFlight::enter();
-        Joined(get().spawn(async move {
-            let _in_flight = in_flight;
-            fut.await
-        }))
+        Joined(spawn_tracked(fut))
     }
 
     fn spawn_blocking<F>(f: F) -> Joined
