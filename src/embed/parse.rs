@@ -533,6 +533,14 @@ impl<'a> Scanner<'a> {
 mod tests {
     use super::*;
 
+    /// A layout of `columns` values per row (real ones have hundreds).
+    fn narrow(family: Family, embedding_type: &str, columns: usize) -> Layout {
+        Layout {
+            columns,
+            ..Layout::new(family, embedding_type, 1024).unwrap()
+        }
+    }
+
     /// One float row through the scanner, as `answer_into` reads it.
     fn f32_row(text: &[u8], out: &mut [u8], columns: usize) -> Result<(), String> {
         let target = Target {
@@ -554,11 +562,7 @@ mod tests {
 
     #[test]
     fn cohere_by_type_and_floats() {
-        let layout = Layout::new(Family::CohereV3, "float", 1024).unwrap();
-        let layout = Layout {
-            columns: 2,
-            ..layout
-        };
+        let layout = narrow(Family::CohereV3, "float", 2);
         let body = br#"{"id":"x","embeddings":{"int8":[[1,2],[3,4]],"float":[[0.5,-1.25],[2,3e-2]]},"texts":["a","b"]}"#;
         let mut out = vec![0u8; 16];
         assert_eq!(answer_into(&layout, body, 2, &mut out), Ok(None));
@@ -570,10 +574,7 @@ mod tests {
 
     #[test]
     fn cohere_int_types() {
-        let layout = Layout {
-            columns: 3,
-            ..Layout::new(Family::CohereV4, "int8", 256).unwrap()
-        };
+        let layout = narrow(Family::CohereV4, "int8", 3);
         let body = br#"{"embeddings":{"int8":[[-127,0,127]]}}"#;
         let mut out = vec![0u8; 3];
         answer_into(&layout, body, 1, &mut out).unwrap();
@@ -586,10 +587,7 @@ mod tests {
 
     #[test]
     fn short_or_long_answers_are_errors() {
-        let layout = Layout {
-            columns: 2,
-            ..Layout::new(Family::CohereV4, "float", 256).unwrap()
-        };
+        let layout = narrow(Family::CohereV4, "float", 2);
         let mut out = vec![0u8; 16];
         let short = br#"{"embeddings":{"float":[[1,2]]}}"#;
         assert!(answer_into(&layout, short, 2, &mut out)
@@ -707,18 +705,12 @@ mod tests {
 
     #[test]
     fn titan() {
-        let layout = Layout {
-            columns: 2,
-            ..Layout::new(Family::TitanV2, "float", 256).unwrap()
-        };
+        let layout = narrow(Family::TitanV2, "float", 2);
         let body = br#"{"embedding":[0.25,-0.5],"inputTextTokenCount":7}"#;
         let mut out = vec![0u8; 8];
         assert_eq!(answer_into(&layout, body, 1, &mut out), Ok(Some(7)));
         assert_eq!(floats(&out), vec![0.25, -0.5]);
-        let layout = Layout {
-            columns: 2,
-            ..Layout::new(Family::TitanV2, "binary", 256).unwrap()
-        };
+        let layout = narrow(Family::TitanV2, "binary", 2);
         let body = br#"{"embedding":[0.25,-0.5],"embeddingsByType":{"binary":[1,0]},"inputTextTokenCount":3}"#;
         let mut out = vec![9u8; 2];
         assert_eq!(answer_into(&layout, body, 1, &mut out), Ok(Some(3)));
@@ -728,10 +720,7 @@ mod tests {
     /// Members other than the vectors are checked and skipped, whatever they hold.
     #[test]
     fn other_members_are_skipped_and_keys_decoded() {
-        let layout = Layout {
-            columns: 2,
-            ..Layout::new(Family::CohereV4, "float", 256).unwrap()
-        };
+        let layout = narrow(Family::CohereV4, "float", 2);
         let body = br#" { "id" : "a\"b\\c\u00e9" , "meta": {"x": [1, -2.5e3, true, false, null, {"y": []}, {}], "z": "\ud83d\ude00"},
             "texts": ["\n"], "embedd\u0069ngs": {"int8": [[1, 2]], "float": [[0.5, 1], [2, 3]]}, "embeddings": 7 } "#;
         let mut out = vec![0u8; 16];
@@ -763,10 +752,7 @@ mod tests {
 
     #[test]
     fn integer_rows_take_only_integers() {
-        let layout = Layout {
-            columns: 2,
-            ..Layout::new(Family::CohereV4, "uint8", 256).unwrap()
-        };
+        let layout = narrow(Family::CohereV4, "uint8", 2);
         let mut out = vec![0u8; 2];
         let body = br#"{"embeddings": {"uint8": [[0, 255]]}}"#;
         assert_eq!(answer_into(&layout, body, 1, &mut out), Ok(None));
