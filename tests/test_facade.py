@@ -63,7 +63,9 @@ def both_raise(
     return raised[0], raised[1]
 
 
-def test_unknown_service_names_the_supported_one() -> None:
+def test_unknown_service_names_the_supported_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With boto3 installed, other services are boto3's (tests/test_other_services.py).
+    monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(exceptions.UnknownServiceError) as info:
         bedrock_cris.client("s3", region_name=REGION)
     assert "Unknown service: 's3'" in str(info.value)

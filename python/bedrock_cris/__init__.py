@@ -8,7 +8,13 @@
 import atexit as _atexit
 
 from bedrock_cris import _log_bridge, config, exceptions
-from bedrock_cris._client import BedrockRuntime, Session, client, setup_default_session
+from bedrock_cris._client import (
+    BedrockRuntime,
+    Session,
+    client,
+    resource,
+    setup_default_session,
+)
 from bedrock_cris._native import InputStream, __version__, _quiesce, build_profile
 
 TYPE_CHECKING = False
@@ -92,6 +98,7 @@ __all__ = [
     "converse",
     "embed",
     "exceptions",
+    "resource",
     "setup_default_session",
     "stream",
 ]

@@ -16,11 +16,11 @@ from bedrock_cris.config import Config
 
 TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, overload
 
     from bedrock_cris._paginate import Paginator
 
-__all__ = ["BedrockRuntime", "Session", "client", "setup_default_session"]
+__all__ = ["BedrockRuntime", "Session", "client", "resource", "setup_default_session"]
 
 SERVICE_NAME = "bedrock-runtime"
 
@@ -203,10 +203,22 @@ def _configured_endpoint() -> str | None:
     return None
 
 
+def _check_service_name(service_name: object) -> None:
+    if not isinstance(service_name, str):
+        raise TypeError(
+            f"service_name must be a str such as 'bedrock-runtime' or 's3', "
+            f"not {type(service_name).__name__}"
+        )
+
+
 class Session:
     """boto3's ``Session``: credentials, region and profile shared by its clients."""
 
     _client_class: type[Any] = BedrockRuntime
+    # Every other service's clients and resources are this package's own, made through
+    # one session of it per Session, created on first use (see _other_services).
+    _delegate_package = "boto3"
+    _delegate_session: Any = None
 
     def __init__(
         self,
@@ -240,7 +252,44 @@ class Session:
         return self._profile_name or os.environ.get("AWS_PROFILE") or "default"
 
     def get_available_services(self) -> list[str]:
-        return [SERVICE_NAME]
+        """boto3's service names when boto3 is installed, else only bedrock-runtime."""
+        from bedrock_cris import _other_services
+
+        return _other_services.available_services(self)
+
+    if TYPE_CHECKING:
+
+        @overload
+        def client(
+            self,
+            service_name: Literal["bedrock-runtime"],
+            region_name: str | None = None,
+            api_version: str | None = None,
+            use_ssl: bool | None = True,
+            verify: bool | str | None = None,
+            endpoint_url: str | None = None,
+            aws_access_key_id: str | None = None,
+            aws_secret_access_key: str | None = None,
+            aws_session_token: str | None = None,
+            config: Any = None,
+            aws_account_id: str | None = None,
+        ) -> BedrockRuntime: ...
+
+        @overload
+        def client(
+            self,
+            service_name: str,
+            region_name: str | None = None,
+            api_version: str | None = None,
+            use_ssl: bool | None = True,
+            verify: bool | str | None = None,
+            endpoint_url: str | None = None,
+            aws_access_key_id: str | None = None,
+            aws_secret_access_key: str | None = None,
+            aws_session_token: str | None = None,
+            config: Any = None,
+            aws_account_id: str | None = None,
+        ) -> Any: ...
 
     def client(
         self,
@@ -255,8 +304,27 @@ class Session:
         aws_session_token: str | None = None,
         config: Config | None = None,
         aws_account_id: str | None = None,
-    ) -> BedrockRuntime:
-        """Creates a bedrock-runtime client (the only service this package serves)."""
+    ) -> Any:
+        """Creates a bedrock-runtime client; any other service's is boto3's own client,
+        made with this session's and these arguments (UnknownServiceError without boto3)."""
+        _check_service_name(service_name)
+        if service_name != SERVICE_NAME:
+            from bedrock_cris import _other_services
+
+            return _other_services.client(
+                self,
+                service_name,
+                region_name=region_name,
+                api_version=api_version,
+                use_ssl=use_ssl,
+                verify=verify,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                config=config,
+                aws_account_id=aws_account_id,
+            )
         return self._client_class(
             *self._native_client(
                 service_name,
@@ -268,6 +336,38 @@ class Session:
                 aws_session_token=aws_session_token,
                 config=config,
             )
+        )
+
+    def resource(
+        self,
+        service_name: str,
+        region_name: str | None = None,
+        api_version: str | None = None,
+        use_ssl: bool | None = True,
+        verify: bool | str | None = None,
+        endpoint_url: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        config: Any = None,
+    ) -> Any:
+        """boto3's resource for ``service_name`` (this package has none of its own), made
+        with this session's and these arguments; UnknownServiceError without boto3."""
+        _check_service_name(service_name)
+        from bedrock_cris import _other_services
+
+        return _other_services.resource(
+            self,
+            service_name,
+            region_name=region_name,
+            api_version=api_version,
+            use_ssl=use_ssl,
+            verify=verify,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            config=config,
         )
 
     def _native_client(
@@ -345,9 +445,28 @@ def setup_default_session(**kwargs: Any) -> None:
     DEFAULT_SESSION = Session(**kwargs)
 
 
-def client(*args: Any, **kwargs: Any) -> BedrockRuntime:
+if TYPE_CHECKING:
+
+    @overload
+    def client(
+        service_name: Literal["bedrock-runtime"], *args: Any, **kwargs: Any
+    ) -> BedrockRuntime: ...
+
+    @overload
+    def client(service_name: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def client(*args: Any, **kwargs: Any) -> Any:
     """``boto3.client``: a client from the default session."""
     if DEFAULT_SESSION is None:
         setup_default_session()
     assert DEFAULT_SESSION is not None
     return DEFAULT_SESSION.client(*args, **kwargs)
+
+
+def resource(*args: Any, **kwargs: Any) -> Any:
+    """``boto3.resource``: boto3's resource from the default session."""
+    if DEFAULT_SESSION is None:
+        setup_default_session()
+    assert DEFAULT_SESSION is not None
+    return DEFAULT_SESSION.resource(*args, **kwargs)

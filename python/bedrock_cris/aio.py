@@ -20,9 +20,9 @@ from bedrock_cris._native import NativeClient
 
 TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, overload
 
-__all__ = ["AsyncBedrockRuntime", "Session", "client"]
+__all__ = ["AsyncBedrockRuntime", "Session", "client", "resource"]
 
 
 class AsyncBedrockRuntime:
@@ -108,18 +108,45 @@ class AsyncBedrockRuntime:
 
 
 class Session(_client.Session):
-    """aioboto3's ``Session``: ``client()`` gives an :class:`AsyncBedrockRuntime`."""
+    """aioboto3's ``Session``: ``client()`` gives an :class:`AsyncBedrockRuntime`; other
+    services' clients and resources are aioboto3's own (its async context managers)."""
 
     _client_class = AsyncBedrockRuntime
+    _delegate_package = "aioboto3"
 
-    def client(self, *args: Any, **kwargs: Any) -> AsyncBedrockRuntime:  # type: ignore[override]
+    if TYPE_CHECKING:
+
+        @overload  # type: ignore[override]
+        def client(
+            self, service_name: Literal["bedrock-runtime"], *args: Any, **kwargs: Any
+        ) -> AsyncBedrockRuntime: ...
+
+        @overload
+        def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
         """Creates an asyncio bedrock-runtime client; use it with ``async with`` or directly.
-        Takes the same arguments as :meth:`bedrock_cris.Session.client`."""
-        client = super().client(*args, **kwargs)
-        assert isinstance(client, AsyncBedrockRuntime)  # _client_class above
-        return client
+        Takes the same arguments as :meth:`bedrock_cris.Session.client`. Any other service
+        gets aioboto3's ``session.client(...)`` (UnknownServiceError without aioboto3)."""
+        return super().client(*args, **kwargs)
 
 
-def client(*args: Any, **kwargs: Any) -> AsyncBedrockRuntime:
+if TYPE_CHECKING:
+
+    @overload
+    def client(
+        service_name: Literal["bedrock-runtime"], *args: Any, **kwargs: Any
+    ) -> AsyncBedrockRuntime: ...
+
+    @overload
+    def client(service_name: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def client(*args: Any, **kwargs: Any) -> Any:
     """An asyncio client from a new default :class:`Session`."""
     return Session().client(*args, **kwargs)
+
+
+def resource(*args: Any, **kwargs: Any) -> Any:
+    """aioboto3's resource (an async context manager) from a new default :class:`Session`."""
+    return Session().resource(*args, **kwargs)
