@@ -71,7 +71,7 @@ def closed_port_url() -> str:
 
 
 def environment(emulator: Any, moto: str, bedrock_endpoint: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_ACCESS_KEY_ID=ACCESS_KEY,
         AWS_SECRET_ACCESS_KEY=TEST_CREDENTIALS[ACCESS_KEY],
@@ -81,7 +81,6 @@ def environment(emulator: Any, moto: str, bedrock_endpoint: str | None) -> dict[
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         AWS_EC2_METADATA_DISABLED="true",
-        PYTHONUNBUFFERED="1",
     )
     return env
 
