@@ -3,7 +3,9 @@ their ``Session`` twins are boto3's own, made with the same session and client a
 tested end to end against moto's server mode (a real local AWS mock, in a child process);
 without boto3 (aioboto3 for ``bedrock_cris.aio``) they raise UnknownServiceError saying what to
 install. The aio delegation runs against real aioboto3 in a venv of its own (aioboto3 pins an
-older botocore than the suite's), built once into a cache folder.
+older botocore than the suite's), built once into ~/.cache/bedrock-cris-tests (skipped, with
+the reason in the warnings summary, if it cannot be built), and against a fake aioboto3 in
+``sys.modules`` for the exact arguments it gets.
 """
 
 from __future__ import annotations
@@ -610,7 +612,12 @@ def aioboto3_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = venv / "bin" / "python"
     if (venv / "ready").exists() and python.exists():
         return python
-    building = tmp_path_factory.mktemp("aioboto3-venv") / "venv"
+    try:  # built beside its final place, so that moving it there is one atomic rename
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        building = venv.parent / f".building-{os.getpid()}-{venv.name}"
+        shutil.rmtree(building, ignore_errors=True)
+    except OSError:  # no cache folder to keep it in: build it for this run only
+        building = tmp_path_factory.mktemp("aioboto3-venv") / "venv"
     try:
         subprocess.run(
             [sys.executable, "-m", "venv", "--without-pip", str(building)],
@@ -631,13 +638,14 @@ def aioboto3_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"could not build a venv with {AIOBOTO3}: {error} {output.decode(errors='replace')}"
         )
     (building / "ready").write_text(AIOBOTO3)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    if not (venv / "ready").exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        try:
-            building.rename(venv)
-        except OSError:  # built by another run meanwhile, or on another file system
-            shutil.copytree(building, venv, symlinks=True, dirs_exist_ok=True)
+    if (venv / "ready").exists() and python.exists():  # another run finished first
+        shutil.rmtree(building, ignore_errors=True)
+        return python
+    try:
+        shutil.rmtree(venv, ignore_errors=True)  # a broken or half-made one
+        building.rename(venv)
+    except OSError:  # renamed by another run meanwhile, or no cache: use this one
+        return building / "bin" / "python"
     return python
 
 
