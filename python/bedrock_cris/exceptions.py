@@ -5,15 +5,24 @@
 ``ClientError`` subclasses named by their error code (``ThrottlingException``
 ...), also reachable as ``client.exceptions.<Name>``; transport failures
 (``EndpointConnectionError``, ``ReadTimeoutError`` ...) are not ``ClientError``.
+
+In a program that has imported botocore, every exception made here is also an instance
+of botocore's class of the same name, so ``except botocore.exceptions.ClientError:`` (or
+``except boto3_client.exceptions.ThrottlingException:``) catches it too; see
+``_botocore_bridge``. Without botocore, they are plain and botocore is never imported.
 """
 
 from __future__ import annotations
+
+import sys
 
 from bedrock_cris import _model
 
 TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
 
 __all__ = [
     "BotoCoreError",
@@ -43,10 +52,32 @@ def _exception_from_packed_args(
     return exception_cls(*(args or ()), **(kwargs or {}))
 
 
+def _instance_class(cls: type[_T]) -> type[_T]:
+    """The class an exception of ``cls`` is made as: ``cls``, or (botocore loaded) one that
+    is botocore's class of that name too."""
+    if "botocore.exceptions" not in sys.modules:
+        return cls
+    from bedrock_cris import _botocore_bridge  # deferred: only programs with botocore
+
+    return _botocore_bridge.instance_class(cls)
+
+
+def _public_class(cls: type) -> type:
+    """What an exception pickles as: this module's class, never a combined subclass made
+    with botocore's (that one unpickles bridged again wherever botocore is loaded)."""
+    public: type = cls.__dict__.get("_bridged_from", cls)
+    return public
+
+
 class BotoCoreError(Exception):
     """Base of the errors that are not the service's answer (botocore's name)."""
 
     fmt = "An unspecified error occurred"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> BotoCoreError:
+        made = _instance_class(cls)
+        # super() from `made`: a combined OSError subclass needs OSError's __new__.
+        return super(BotoCoreError, made).__new__(made)
 
     def __init__(self, **kwargs: Any) -> None:
         msg = self.fmt.format(**kwargs)
@@ -54,7 +85,7 @@ class BotoCoreError(Exception):
         self.kwargs = kwargs
 
     def __reduce__(self) -> Any:
-        return _exception_from_packed_args, (self.__class__, None, self.kwargs)
+        return _exception_from_packed_args, (_public_class(self.__class__), None, self.kwargs)
 
 
 class ParamValidationError(BotoCoreError):
@@ -109,7 +140,7 @@ class HTTPClientError(BotoCoreError):
 
     def __reduce__(self) -> Any:
         return _exception_from_packed_args, (
-            self.__class__,
+            _public_class(self.__class__),
             (self.request, self.response),
             self.kwargs,
         )
@@ -166,6 +197,10 @@ class ClientError(Exception):
         "operation{retry_info}: {error_message}"
     )
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> ClientError:
+        made = _instance_class(cls)
+        return super(ClientError, made).__new__(made)
+
     def __init__(self, error_response: dict[str, Any], operation_name: str) -> None:
         retry_info = self._get_retry_info(error_response)
         error = error_response.get("Error", {})
@@ -175,7 +210,8 @@ class ClientError(Exception):
             operation_name=operation_name,
             retry_info=retry_info,
         )
-        super().__init__(msg)
+        # Not super(): with botocore loaded, botocore's ClientError follows in the MRO.
+        Exception.__init__(self, msg)
         self.response = error_response
         self.operation_name = operation_name
 
@@ -187,7 +223,7 @@ class ClientError(Exception):
         return ""
 
     def __reduce__(self) -> Any:
-        return self.__class__, (self.response, self.operation_name)
+        return _public_class(self.__class__), (self.response, self.operation_name)
 
 
 class EventStreamError(ClientError):
