@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODEL_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.service-2.json.gz")
 PAGINATORS_PATH = os.path.join(HERE, "bedrock-runtime-2023-09-30.paginators-1.json")
-BOTOCORE_VERSION = "1.43.127"
+BOTOCORE_VERSION = "1.44.8"
 SDK_CRATE = "aws-sdk-bedrockruntime"
 OUT_RS = os.path.join(ROOT, "src", "convert", "generated.rs")
 OUT_PY = os.path.join(ROOT, "python", "bedrock_cris", "_model.py")
@@ -72,8 +72,22 @@ MEMBER_OVERRIDES = {
 }
 # (shape, SDK field/variant): SDK members newer than the botocore model. Never set on input; on
 # output a union variant of this kind is reported like botocore reports an unknown member.
-# Empty: botocore 1.43.127 matches the SDK. Stale entries make generation fail.
+# Empty: the model has every SDK member. Stale entries make generation fail.
 SDK_EXTRA = {}
+# (request shape, member): model members newer than the SDK. They are validated like any other
+# member and put on the wire where the model says (header, query string or JSON body member) by
+# `crate::bridge`'s interceptor before signing. Only scalar members of request shapes can be
+# bridged. An entry the SDK has caught up with makes generation fail: delete it then.
+BRIDGED_MEMBERS = {
+    (shape, "projectIdentifier"): "botocore 1.44.8; not yet in aws-sdk-bedrockruntime 1.153.0"
+    for shape in (
+        "ConverseRequest",
+        "ConverseStreamRequest",
+        "InvokeModelRequest",
+        "InvokeModelWithResponseStreamRequest",
+    )
+}
+BRIDGEABLE_KINDS = ("string", "integer", "long", "boolean")
 # SDK operations the botocore model does not have (ignored, listed for the record). Empty: an SDK
 # operation missing from the model, or a listed one present in it, makes generation fail.
 SDK_ONLY_OPERATIONS = set()
@@ -248,6 +262,7 @@ class Model:
         self.fields = {}  # shape -> [(member, field, optional)] for converted members
         self.skipped = {}  # shape -> {member: reason}
         self.sdk_extra = {}  # shape -> [SDK fields/variants not in the model]
+        self.bridged = {}  # request shape -> [members the SDK lacks, put on the wire by crate::bridge]
         self._bind()
 
     def _reachable(self):
@@ -276,6 +291,23 @@ class Model:
                 stack.append(s["key"]["shape"])
                 stack.append(s["value"]["shape"])
         return sorted(seen)
+
+    def _bridge_problem(self, n, mname, in_sdk):
+        """Why (n, mname) cannot be bridged, or None."""
+        if in_sdk:
+            return (
+                f"{n}.{mname}: the SDK has this member now; delete its BRIDGED_MEMBERS entry"
+            )
+        member = self.shapes[n]["members"][mname]
+        if self.kind(n) != "request":
+            return f"{n}.{mname}: only request members can be bridged"
+        if self.kind(member["shape"]) not in BRIDGEABLE_KINDS:
+            return f"{n}.{mname}: only scalar members ({', '.join(BRIDGEABLE_KINDS)}) can be bridged"
+        if member.get("location") not in (None, "header", "querystring"):
+            return f"{n}.{mname}: location {member['location']} cannot be bridged"
+        if member.get("location") is None and self.shapes[n].get("payload"):
+            return f"{n}.{mname}: a body member of a request whose payload is a blob"
+        return None
 
     # kinds -----------------------------------------------------------------
     def kind(self, n):
@@ -403,6 +435,13 @@ class Model:
                     skipped[mname] = MEMBER_OVERRIDES[(n, mname)]
                     if key in sdk_fields:
                         problems.append(f"{n}.{mname}: listed as override but present in SDK")
+                    continue
+                if (n, mname) in BRIDGED_MEMBERS:
+                    problem = self._bridge_problem(n, mname, key in sdk_fields)
+                    if problem:
+                        problems.append(problem)
+                    else:
+                        self.bridged.setdefault(n, []).append(mname)
                     continue
                 if key not in sdk_fields:
                     problems.append(f"{n}.{mname}: member missing in SDK {path}")
@@ -556,10 +595,11 @@ class Emitter:
     def members(self, n):
         return list(self.m.shapes[n]["members"])
 
-    def dispatch_members(self, n, body_for):
-        """for (k, val) in d.iter() { match key { "m" => ..., } } in dict order."""
+    def dispatch_members(self, n, body_for, extra=()):
+        """for (k, val) in d.iter() { match key { "m" => ..., } } in dict order.
+        `extra`: (member, body) arms for members that are not SDK fields (bridged)."""
         fields = self.m.fields[n]
-        if not fields:
+        if not fields and not extra:
             return
         self.w("    for (k, v) in d.iter() {")
         self.w("        let Some(k) = key_str(&k)? else { continue };")
@@ -567,6 +607,8 @@ class Emitter:
         for mname, fname, _opt in fields:
             pat, body = body_for(mname, fname)
             self.w(f"            {rust_str(mname)}{pat} => {body},")
+        for mname, body in extra:
+            self.w(f"            {rust_str(mname)} => {body},")
         self.w("            _ => {}")
         self.w("        }")
         self.w("    }")
@@ -612,7 +654,24 @@ class Emitter:
                 return " if !v.is_none()", f"{var} = {conv}?"
             return "", f"{var} = {conv}?"
 
-        self.dispatch_members(n, body)
+        bridged = self.m.bridged.get(n, [])
+        for mname in bridged:
+            self.w(f"    let mut g_{snake(mname)} = None;")
+        extra = [
+            (
+                mname,
+                "g_{} = {}?".format(
+                    snake(mname),
+                    self.in_call(
+                        self.m.shapes[n]["members"][mname]["shape"],
+                        "&v",
+                        f"&p.field({rust_str(mname)})",
+                    ),
+                ),
+            )
+            for mname in bridged
+        ]
+        self.dispatch_members(n, body, extra)
         self.w("    if e.len() != n0 {")
         self.w("        return Ok(None);")
         self.w("    }")
@@ -621,16 +680,49 @@ class Emitter:
             for _m, fname, _o in fields
         )
         if fluent:
-            self.w(f"    Ok(Some(b{setters}))")
+            self.bridge_values(n, bridged)
+            self.w(f"    Ok(Some((b{setters}, bridged)))")
+            self.w("}")
+            return
+        for mname in bridged:
+            # Validated only: the SDK type has no field to hold it (bridged when sent).
+            self.w(f"    let _validated = g_{snake(mname)};")
+        path = self.m.rust_path(n).replace("crate::", "sdk::")
+        if self.m.via_builder(n):
+            self.w(f"    Ok(Some({path}::builder(){setters}))")
+        elif self.m.rust[n].build_fallible():
+            self.w(f"    Ok(built({path}::builder(){setters}.build(), p, e))")
         else:
-            path = self.m.rust_path(n).replace("crate::", "sdk::")
-            if self.m.via_builder(n):
-                self.w(f"    Ok(Some({path}::builder(){setters}))")
-            elif self.m.rust[n].build_fallible():
-                self.w(f"    Ok(built({path}::builder(){setters}.build(), p, e))")
-            else:
-                self.w(f"    Ok(Some({path}::builder(){setters}.build()))")
+            self.w(f"    Ok(Some({path}::builder(){setters}.build()))")
         self.w("}")
+
+    def bridge_values(self, n, bridged):
+        """`let bridged = Bridged` holding the bridged members' values and where they go."""
+        if not bridged:
+            self.w("    let bridged = crate::bridge::Bridged::default();")
+            return
+        self.w("    let mut bridged = crate::bridge::Bridged::default();")
+        for mname in bridged:
+            member = self.m.shapes[n]["members"][mname]
+            value = {
+                "string": "Value::String(x)",
+                "integer": "Value::from(x)",
+                "long": "Value::from(x)",
+                "boolean": "Value::Bool(x)",
+            }[self.m.kind(member["shape"])]
+            where = member.get("locationName", mname)
+            place = {None: "Body", "header": "Header", "querystring": "Query"}[
+                member.get("location")
+            ]
+            self.w(f"    if let Some(x) = g_{snake(mname)} {{")
+            self.w(
+                f"        bridged.push(crate::bridge::Placement::{place}({rust_str(where)}), "
+                f"{value}, &p.field({rust_str(mname)}), e);"
+            )
+            self.w("    }")
+        self.w("    if e.len() != n0 {")
+        self.w("        return Ok(None);")
+        self.w("    }")
 
     def ordered_members(self, n):
         """botocore's output order: header-bound members first (model order), then the rest."""
@@ -761,17 +853,19 @@ class Emitter:
         resp = od["output"]["shape"]
         fb = f"sdk::operation::{sop}::builders::{op}FluentBuilder"
         self.w(
-            f"/// Validate `{op}` keyword arguments like botocore and set them on the fluent builder."
+            f"/// Validate `{op}` keyword arguments like botocore and set them on the fluent builder\n"
+            "/// (members the SDK lacks come back as `Bridged`, for `crate::bridge` to send)."
         )
         sig = (
-            f"pub fn {sop}_input(params: &Bound<'_, PyDict>, b: {fb}) -> PyResult<Result<{fb}, ParamErrors>> {{\n"
+            f"pub fn {sop}_input(params: &Bound<'_, PyDict>, b: {fb}) "
+            f"-> PyResult<Result<({fb}, crate::bridge::Bridged), ParamErrors>> {{\n"
             f"    run_input(|p, e| {sop}_into(params.as_any(), p, e, b))\n}}"
         )
         self.w(sig)
         self.struct_in(
             req,
             f"fn {sop}_into(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors, b: {fb}) "
-            f"-> PyResult<Option<{fb}>> {{",
+            f"-> PyResult<Option<({fb}, crate::bridge::Bridged)>> {{",
             fluent=True,
         )
         out_t = self.m.rust_path(resp).replace("crate::", "sdk::")
@@ -890,11 +984,13 @@ class Emitter:
                 )
             else:
                 self.w(
-                    f"/// One `{n}` event as botocore yields it: `{{'<eventName>': {{...}}}}` (`{{}}` if unknown)."
+                    f"/// One `{n}` event as botocore yields it: `{{'<eventName>': {{...}}}}` (`{{}}` if unknown);\n"
+                    "/// `raw`: the event's frame as `{'<eventName>': <payload JSON>}`, the wire reference."
                 )
                 self.w(
-                    f"pub fn {pub}<'py>(py: Python<'py>, ev: {T}) -> PyResult<Bound<'py, PyDict>> {{\n"
-                    f"    Ok(o_{ev_name}(py, ev, None)?.cast_into::<PyDict>()?)\n}}"
+                    f"pub fn {pub}<'py>(py: Python<'py>, ev: {T}, raw: Option<&Value>) "
+                    "-> PyResult<Bound<'py, PyDict>> {\n"
+                    f"    Ok(o_{ev_name}(py, ev, raw)?.cast_into::<PyDict>()?)\n}}"
                 )
             self.w()
         for n in m.reachable:
@@ -1037,6 +1133,13 @@ def emit_py(model, paginators):
     for op, od in m.ops.items():
         mem = list(m.shapes[od["input"]["shape"]]["members"])
         L.append(f"    {op!r}: {tuple(mem)!r},")
+    L.append("}")
+    L.append("")
+    L.append("# Request shape -> members newer than the Rust SDK, sent by the bridge (codegen's")
+    L.append("# BRIDGED_MEMBERS; an entry fails generation once the SDK has the member).")
+    L.append("BRIDGED_MEMBERS = {")
+    for n, members in sorted(m.bridged.items()):
+        L.append(f"    {n!r}: {tuple(members)!r},")
     L.append("}")
     L.append("")
     L.append("# OperationName -> (payload member, kind) for outputs the caller fills itself:")

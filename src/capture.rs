@@ -1,7 +1,8 @@
 //! Captures what boto3 exposes but the SDK's typed outputs do not: the raw
 //! response status and headers (`ResponseMetadata`), the attempt count
 //! (`RetryAttempts`), the request URL (transport error messages) and, for
-//! non-streaming answers, the raw body (document key order).
+//! non-streaming answers, the raw body (document key order); event-stream
+//! answers get a tap that keeps each event's own frame ([`crate::frames`]).
 //!
 //! One interceptor is registered on every client; it writes into a record
 //! scoped to the calling task with a tokio task-local, so concurrent calls on
@@ -10,12 +11,25 @@
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_bedrockruntime::config::interceptors::{
-    AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextRef,
-    BeforeTransmitInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextMut,
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_types::body::SdkBody;
+
+use crate::frames::FrameQueue;
+
+/// What of the raw answer a call keeps besides status and headers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    #[default]
+    Nothing,
+    /// The body read into memory (shared, not copied).
+    Body,
+    /// Each event of an event-stream body, as framed on the wire.
+    Frames,
+}
 
 /// What one call saw of the wire, filled in by [`CaptureInterceptor`].
 #[derive(Debug, Default)]
@@ -28,10 +42,12 @@ pub struct CallRecord {
     pub status: u16,
     /// Headers of the last response, names lower-cased, in wire order.
     pub headers: Vec<(String, String)>,
-    /// Whether the caller wants the raw body kept (see [`recorded`]).
-    keep_body: bool,
+    /// What the caller wants kept (see [`recorded`]).
+    keep: Keep,
     /// The last response body, when kept and read into memory.
     body: Option<SdkBody>,
+    /// The event messages of the last response, when its frames are kept.
+    pub frames: Option<FrameQueue>,
 }
 
 impl CallRecord {
@@ -65,14 +81,11 @@ tokio::task_local! {
     static CURRENT: SharedRecord;
 }
 
-/// Runs `future` with a fresh record that the interceptor fills in. The raw
-/// body is kept only when `keep_body` (it is shared, not copied).
-pub async fn recorded<F: std::future::Future>(
-    keep_body: bool,
-    future: F,
-) -> (F::Output, CallRecord) {
+/// Runs `future` with a fresh record that the interceptor fills in, keeping
+/// of the raw answer what `keep` says.
+pub async fn recorded<F: std::future::Future>(keep: Keep, future: F) -> (F::Output, CallRecord) {
     let record = SharedRecord::new(Mutex::new(CallRecord {
-        keep_body,
+        keep,
         ..CallRecord::default()
     }));
     let output = CURRENT.scope(record.clone(), future).await;
@@ -113,6 +126,24 @@ impl Intercept for CaptureInterceptor {
             record.status = 0;
             record.headers.clear();
             record.body = None;
+            record.frames = None;
+        });
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        with_current(|record| {
+            if record.keep == Keep::Frames && context.response().status().is_success() {
+                let queue = FrameQueue::default();
+                let body = context.response_mut().take_body();
+                *context.response_mut().body_mut() = queue.tap(body);
+                record.frames = Some(queue);
+            }
         });
         Ok(())
     }
@@ -145,7 +176,7 @@ impl Intercept for CaptureInterceptor {
     ) -> Result<(), BoxError> {
         // Present only for bodies read into memory (not for event streams).
         with_current(|record| {
-            if record.keep_body {
+            if record.keep == Keep::Body {
                 record.body = context.response().body().try_clone();
             }
         });

@@ -151,6 +151,7 @@ impl NativeClient {
     #[new]
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
         let mut options = ClientOptions::from_dict(options)?;
+        runtime::wait(py, options.resolve_retries())??;
         let sdk = runtime::wait(py, build_client(&options))?.map_err(|e| match e {
             BuildError::NoRegion => errors::raise_named(py, "NoRegionError", &[]),
         })?;
@@ -185,6 +186,12 @@ impl NativeClient {
     #[getter(max_attempts)]
     fn get_max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The retry mode botocore would use (`legacy` runs as the SDK's standard mode).
+    #[getter]
+    fn retry_mode(&self) -> &str {
+        self.options.retry_mode.as_deref().unwrap_or("standard")
     }
 
     fn __repr__(&self) -> String {

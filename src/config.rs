@@ -22,9 +22,13 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed for the first byte of an answer (botocore: 60 s, which cuts
 /// off long non-streaming generations).
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(600);
-/// Total attempts per call (botocore's legacy default is 5 too, so scripts
-/// see the same "reached max retries: 4"), with standard jittered backoff.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Total attempts per call when nothing sets them: botocore's defaults for
+/// its standard (and adaptive) mode and for its legacy mode.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+const DEFAULT_LEGACY_MAX_ATTEMPTS: u32 = 5;
+/// Retry mode when nothing sets one (botocore >= 1.44, like the Rust SDK).
+const DEFAULT_RETRY_MODE: &str = "standard";
+const RETRY_MODES: [&str; 3] = ["legacy", "standard", "adaptive"];
 
 /// The client options, as Python's `client()` resolved them.
 #[derive(Debug, Default, Clone)]
@@ -177,9 +181,69 @@ impl ClientOptions {
         );
     }
 
+    /// Fills in the retry mode and attempts the caller's `Config` left unset,
+    /// as botocore resolves them: `AWS_RETRY_MODE` / `AWS_MAX_ATTEMPTS`, then
+    /// the profile's `retry_mode` / `max_attempts` in the shared config file,
+    /// then standard mode with 3 attempts (5 in legacy mode). Done once, so a
+    /// rebuild after fork does not read the environment again.
+    pub async fn resolve_retries(&mut self) -> PyResult<()> {
+        if self.retry_mode.is_some() && self.max_attempts.is_some() {
+            return Ok(());
+        }
+        let profile = self.profile_setting_reader().await;
+        let setting = |env: &str, key: &str| -> Option<(String, String)> {
+            match std::env::var(env) {
+                Ok(value) if !value.is_empty() => Some((env.to_owned(), value)),
+                _ => profile(key).map(|value| (format!("{key} (shared config file)"), value)),
+            }
+        };
+        if self.retry_mode.is_none() {
+            let mode = match setting("AWS_RETRY_MODE", "retry_mode") {
+                Some((source, mode)) if !RETRY_MODES.contains(&mode.as_str()) => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "Invalid value for {source}: {mode:?}; valid values are {}",
+                        RETRY_MODES.join(", ")
+                    )))
+                }
+                Some((_, mode)) => mode,
+                None => DEFAULT_RETRY_MODE.to_owned(),
+            };
+            self.retry_mode = Some(mode);
+        }
+        if self.max_attempts.is_none() {
+            let attempts = match setting("AWS_MAX_ATTEMPTS", "max_attempts") {
+                Some((source, value)) => value.trim().parse::<u32>().map_err(|_| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "Invalid value for {source}: {value:?}; must be an integer >= 1"
+                    ))
+                })?,
+                None if self.retry_mode.as_deref() == Some("legacy") => DEFAULT_LEGACY_MAX_ATTEMPTS,
+                None => DEFAULT_MAX_ATTEMPTS,
+            };
+            self.max_attempts = Some(attempts);
+        }
+        Ok(())
+    }
+
+    /// Reads settings of the selected profile in the shared config file
+    /// (none when there is no such file or profile).
+    async fn profile_setting_reader(&self) -> impl Fn(&str) -> Option<String> {
+        use aws_types::os_shim_internal::{Env, Fs};
+        let selected = self.profile.clone().map(std::borrow::Cow::Owned);
+        let profiles =
+            aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), selected)
+                .await
+                .ok();
+        move |key: &str| {
+            let profiles = profiles.as_ref()?;
+            let profile = profiles.get_profile(profiles.selected_profile())?;
+            profile.get(key).map(str::to_owned)
+        }
+    }
+
     /// Whether botocore would flag `MaxAttemptsReached` on the last allowed
-    /// attempt whatever its answer: in its standard and adaptive modes, when
-    /// chosen explicitly (boto3's default mode is legacy).
+    /// attempt whatever its answer: it does in its standard and adaptive
+    /// modes, not in legacy mode.
     pub fn flags_last_attempt(&self) -> bool {
         matches!(self.retry_mode.as_deref(), Some("standard" | "adaptive"))
     }

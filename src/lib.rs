@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod aio;
+pub mod bridge;
 mod capture;
 mod client;
 mod config;
@@ -12,6 +13,7 @@ pub mod convert;
 mod embed;
 mod emulator;
 mod errors;
+mod frames;
 mod http;
 mod logging;
 mod ops;

@@ -31,7 +31,13 @@ use pyo3::types::{PyBytes, PyDict};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::frames::{FrameQueue, RawEvent};
 use crate::{aio, convert, errors, runtime};
+
+/// The event's frame as JSON, parsed only when a dict is built from it.
+fn wire(raw: Option<RawEvent>) -> Option<serde_json::Value> {
+    raw.as_ref().and_then(RawEvent::to_json)
+}
 
 /// Events buffered between the network and Python; the pump waits when full.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -53,11 +59,11 @@ pub enum Source {
 pub type InputFailure = Arc<Mutex<Option<PyErr>>>;
 
 /// One event, still as the SDK's type (boxed: Converse events are large and
-/// most of a stream's events are small deltas).
+/// most of a stream's events are small deltas), with its frame as sent.
 enum Event {
-    Converse(Box<ConverseStreamOutput>),
-    Response(ResponseStream),
-    Bidirectional(InvokeModelWithBidirectionalStreamOutput),
+    Converse(Box<ConverseStreamOutput>, Option<RawEvent>),
+    Response(ResponseStream, Option<RawEvent>),
+    Bidirectional(InvokeModelWithBidirectionalStreamOutput, Option<RawEvent>),
 }
 
 /// Why a stream ended early.
@@ -78,22 +84,25 @@ enum Failure {
 type Item = Result<Event, Failure>;
 
 impl Source {
-    async fn recv(&mut self) -> Result<Option<Event>, Failure> {
+    /// The next event, paired with the next event frame the tap saw: the SDK
+    /// decodes one event per event message, in order, so they correspond.
+    async fn recv(&mut self, frames: Option<&FrameQueue>) -> Result<Option<Event>, Failure> {
+        let raw = || frames.and_then(FrameQueue::pop);
         match self {
             Source::Converse(r) => r
                 .recv()
                 .await
-                .map(|e| e.map(|e| Event::Converse(Box::new(e))))
+                .map(|e| e.map(|e| Event::Converse(Box::new(e), raw())))
                 .map_err(failure),
             Source::Response(r) => r
                 .recv()
                 .await
-                .map(|e| e.map(Event::Response))
+                .map(|e| e.map(|e| Event::Response(e, raw())))
                 .map_err(failure),
             Source::Bidirectional(r) => r
                 .recv()
                 .await
-                .map(|e| e.map(Event::Bidirectional))
+                .map(|e| e.map(|e| Event::Bidirectional(e, raw())))
                 .map_err(failure),
         }
     }
@@ -133,13 +142,18 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
 ///
 /// The idle timer is armed once and only moved when it fires: a fresh timer
 /// per event would cost a timer-wheel insert and removal for every delta.
-async fn pump(mut source: Source, idle: Duration, tx: mpsc::Sender<Item>) {
+async fn pump(
+    mut source: Source,
+    frames: Option<FrameQueue>,
+    idle: Duration,
+    tx: mpsc::Sender<Item>,
+) {
     let mut last_event = tokio::time::Instant::now();
     let timer = tokio::time::sleep_until(last_event + idle);
     tokio::pin!(timer);
     loop {
         // One `recv` future per event, kept while the timer is moved on.
-        let recv = source.recv();
+        let recv = source.recv(frames.as_ref());
         tokio::pin!(recv);
         let item = loop {
             tokio::select! {
@@ -252,14 +266,17 @@ async fn recv_spinning(receiver: &mut mpsc::Receiver<Item>, spin: Duration) -> O
 
 impl EventStream {
     /// Starts pumping `source` on the shared runtime.
+    /// `frames`: the tap on the answer's body, whose event messages are the
+    /// wire reference each event is converted against.
     pub fn start(
         source: Source,
+        frames: Option<FrameQueue>,
         idle: Duration,
         operation: &'static str,
         endpoint_url: String,
     ) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let handle = runtime::get().spawn(pump(source, idle, tx));
+        let handle = runtime::get().spawn(pump(source, frames, idle, tx));
         EventStream {
             state: Arc::new(State {
                 receiver: tokio::sync::Mutex::new(rx),
@@ -290,12 +307,14 @@ impl EventStream {
     /// The next event as a dict, or the exception to raise.
     fn deliver<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyDict>> {
         match item {
-            Ok(Event::Converse(event)) => convert::converse_stream_event(py, *event),
-            Ok(Event::Response(event)) => {
-                convert::invoke_model_with_response_stream_event(py, event)
+            Ok(Event::Converse(event, raw)) => {
+                convert::converse_stream_event(py, *event, wire(raw).as_ref())
             }
-            Ok(Event::Bidirectional(event)) => {
-                convert::invoke_model_with_bidirectional_stream_event(py, event)
+            Ok(Event::Response(event, raw)) => {
+                convert::invoke_model_with_response_stream_event(py, event, wire(raw).as_ref())
+            }
+            Ok(Event::Bidirectional(event, raw)) => {
+                convert::invoke_model_with_bidirectional_stream_event(py, event, wire(raw).as_ref())
             }
             Err(failure) => {
                 // A stream ends with its first failure.
@@ -377,14 +396,14 @@ impl EventStream {
     /// streams want only the text, and nearly every event is one.
     fn _next_text<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self.next_item(py)? {
-            Ok(Event::Converse(event)) => match *event {
+            Ok(Event::Converse(event, raw)) => match *event {
                 ConverseStreamOutput::ContentBlockDelta(ContentBlockDeltaEvent {
                     delta: Some(ContentBlockDelta::Text(text)),
                     content_block_index,
                     ..
                 }) => Ok((content_block_index, text).into_pyobject(py)?.into_any()),
                 other => Ok(self
-                    .deliver(py, Ok(Event::Converse(Box::new(other))))?
+                    .deliver(py, Ok(Event::Converse(Box::new(other), raw)))?
                     .into_any()),
             },
             item => Ok(self.deliver(py, item)?.into_any()),

@@ -329,36 +329,6 @@ def normalize_body(value: Any, shape: Shape | None) -> Any:
     return value
 
 
-def stream_event_view(value: Any, shape: Shape | None) -> Any:
-    """A parsed stream event reduced to what both clients can agree on. The SDK hands stream
-    events over parsed, without their raw JSON (which the non-streaming outputs use to keep
-    botocore's view), so three things are left to it: documents and maps come in HashMap order
-    (compared regardless of key order here), and members with a Smithy default the service
-    left out come filled in (:data:`RUST_SDK_DEFAULTS`, filled in here too)."""
-    if shape is None:
-        return value
-    if _is_document(shape):
-        return Document.of(value)
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
-        members = shape.members
-        if not _is_union(shape) and value:
-            value = {
-                **value,
-                **{
-                    k: v for k, v in RUST_SDK_DEFAULTS.get(shape.name, {}).items() if k not in value
-                },
-            }
-        elif not _is_union(shape):
-            value = dict(RUST_SDK_DEFAULTS.get(shape.name, {}))
-        return {k: stream_event_view(v, members.get(k)) for k, v in value.items()}
-    if kind == "list" and isinstance(value, list):
-        return [stream_event_view(v, shape.member) for v in value]
-    if kind == "map" and isinstance(value, dict):
-        return {k: stream_event_view(value[k], shape.value) for k in sorted(value)}
-    return value
-
-
 # -- responses -----------------------------------------------------------------------------
 
 
@@ -556,7 +526,6 @@ __all__ = [
     "Document",
     "ScriptedResponse",
     "documents",
-    "stream_event_view",
     "f32",
     "normalize_body",
     "operation",

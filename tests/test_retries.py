@@ -16,6 +16,7 @@ from typing import Any
 import bedrock_cris
 import boto3
 import botocore.config
+import botocore.loaders
 import botocore.retries.standard
 import botocore.retryhandler
 import pytest
@@ -198,9 +199,82 @@ def test_zero_retries_sends_once(emulator: Any) -> None:
     assert error.response["ResponseMetadata"]["MaxAttemptsReached"] is True
 
 
-def test_default_is_five_attempts_with_standard_retries() -> None:
-    client = bedrock_cris.client("bedrock-runtime", **client_kwargs("http://127.0.0.1:9"))
-    assert client._native.max_attempts == 5
+RETRY_SETTINGS = {
+    "defaults": ({}, ""),
+    "env attempts": ({"AWS_MAX_ATTEMPTS": "2"}, ""),
+    "env legacy": ({"AWS_RETRY_MODE": "legacy"}, ""),
+    "env adaptive + attempts": ({"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "6"}, ""),
+    "config file": ({}, "[default]\nretry_mode = legacy\nmax_attempts = 4\n"),
+    "config file profile": (
+        {"AWS_PROFILE": "batch"},
+        "[default]\nmax_attempts = 9\n[profile batch]\nmax_attempts = 7\n",
+    ),
+    "env over config file": ({"AWS_MAX_ATTEMPTS": "2"}, "[default]\nmax_attempts = 4\n"),
+}
+
+
+@pytest.mark.parametrize("case", list(RETRY_SETTINGS))
+@pytest.mark.parametrize("config_retries", [None, {"max_attempts": 1}, {"mode": "legacy"}])
+def test_retry_settings_resolve_like_boto3(
+    case: str, config_retries: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mode and attempts come from Config, then AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, then
+    the profile in the shared config file, then standard with 3 attempts (5 in legacy
+    mode): what boto3 resolves into ``client.meta.config.retries``."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    env, config_file = RETRY_SETTINGS[case]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if config_file:
+        path = tmp_path / "config"
+        path.write_text(config_file)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    kwargs = client_kwargs("http://127.0.0.1:9")
+    config = {} if config_retries is None else {"retries": dict(config_retries)}
+    theirs = boto3.Session().client("bedrock-runtime", **kwargs, config=BotoConfig(**config))
+    ours = bedrock_cris.Session().client("bedrock-runtime", **kwargs, config=Config(**config))
+    expected = theirs.meta.config.retries
+    assert (ours._native.retry_mode, ours._native.max_attempts) == (
+        expected["mode"],
+        expected.get("total_max_attempts", botocore_default_attempts(expected["mode"])),
+    )
+
+
+def botocore_default_attempts(mode: str) -> int:
+    """Total attempts botocore's retry handler uses when nothing sets them."""
+    if mode == "legacy":
+        retry = botocore.loaders.Loader().load_data("_retry")["retry"]["__default__"]
+        return int(retry["max_attempts"])
+    return int(botocore.retries.standard.DEFAULT_MAX_ATTEMPTS)
+
+
+def test_invalid_retry_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "sometimes")
+    with pytest.raises(ValueError, match="AWS_RETRY_MODE.*legacy, standard, adaptive"):
+        bedrock_cris.client("bedrock-runtime", **client_kwargs("http://127.0.0.1:9"))
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
+    with pytest.raises(ValueError, match="AWS_MAX_ATTEMPTS"):
+        bedrock_cris.client("bedrock-runtime", **client_kwargs("http://127.0.0.1:9"))
+
+
+def test_default_retries_exhausted_like_boto3(emulator: Any) -> None:
+    """No retry settings anywhere: both clients make 3 attempts at a throttled call and
+    say so in the same words."""
+    import boto3
+
+    outcomes = {}
+    for name, module in (("boto3", boto3), ("ours", bedrock_cris)):
+        client = module.client("bedrock-runtime", **client_kwargs(emulator.endpoint_url))
+        emulator.fail(CLAUDE, "ThrottlingException", times=3)
+        error, sent = requests_for(
+            emulator, lambda c=client: c.converse(modelId=CLAUDE, messages=MESSAGES)
+        )
+        outcomes[name] = (type(error).__name__, str(error), sent)
+    assert outcomes["ours"] == outcomes["boto3"]
+    assert outcomes["ours"][2] == 3
 
 
 def test_backoff_is_jittered_and_bounded(emulator: Any) -> None:

@@ -13,6 +13,7 @@ import warnings
 from bedrock_cris import _model, exceptions
 from bedrock_cris._native import NativeClient
 from bedrock_cris.config import Config
+from bedrock_cris.config import coerce as coerce_config
 
 TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it
 if TYPE_CHECKING:
@@ -387,10 +388,8 @@ class Session:
             raise exceptions.UnknownServiceError(
                 service_name=service_name, known_service_names=SERVICE_NAME
             )
-        if config is not None and not isinstance(config, Config):
-            raise TypeError("config must be a bedrock_cris.config.Config")
+        config = Config() if config is None else coerce_config(config)
         ca_bundle = _ca_bundle(verify)
-        config = config or Config()
         access_key = aws_access_key_id if aws_access_key_id is not None else self._access_key
         secret_key = (
             aws_secret_access_key if aws_secret_access_key is not None else self._secret_key

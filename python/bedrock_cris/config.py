@@ -3,8 +3,13 @@ apply to Bedrock Runtime.
 
 Options left unset take this package's defaults, which differ from botocore's
 on purpose (see the README, "Defaults"): a 10-minute read timeout instead of
-60 s, standard retries (5 attempts) instead of legacy, and no connection-pool
-cap instead of 10.
+60 s and no connection-pool cap instead of 10. Retries follow the newest
+botocore: standard mode, 3 attempts, unless ``retries``, ``AWS_RETRY_MODE`` /
+``AWS_MAX_ATTEMPTS`` or the shared config file's ``retry_mode`` /
+``max_attempts`` say otherwise.
+
+botocore's own ``Config`` (and aiobotocore's ``AioConfig``) is accepted
+wherever this one is, read for the same options (:func:`coerce`).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ _OPTIONS: dict[str, Any] = {
     "proxies": None,
     "proxies_config": None,
     "s3": None,
+    "s3_disable_express_session_auth": None,
     "retries": None,
     "client_cert": None,
-    "inject_host_prefix": True,
+    "inject_host_prefix": None,
     "endpoint_discovery_enabled": None,
     "use_dualstack_endpoint": None,
     "use_fips_endpoint": None,
@@ -74,9 +80,10 @@ class Config:
     proxies: dict[str, str] | None
     proxies_config: dict[str, Any] | None
     s3: dict[str, Any] | None
+    s3_disable_express_session_auth: bool | None
     retries: dict[str, Any] | None
     client_cert: str | tuple[str, str] | None
-    inject_host_prefix: bool
+    inject_host_prefix: bool | None
     endpoint_discovery_enabled: bool | None
     use_dualstack_endpoint: bool | None
     use_fips_endpoint: bool | None
@@ -135,11 +142,25 @@ class Config:
                     "must be an integer >= 0"
                 )
 
-    def merge(self, other_config: Config) -> Config:
-        """A new Config: this one's options overridden by ``other_config``'s."""
+    @classmethod
+    def _from_options(cls, options: dict[str, Any]) -> Config:
+        """A Config holding ``options`` as given; options this package does not
+        know (a botocore newer than this file) are kept, for ``merge`` and
+        for handing the config on to boto3, but have no effect here."""
+        known = {name: value for name, value in options.items() if name in _OPTIONS}
+        config = cls(**known)
+        for name, value in options.items():
+            if name not in _OPTIONS:
+                config._user_provided_options[name] = value
+                setattr(config, name, value)
+        return config
+
+    def merge(self, other_config: Any) -> Config:
+        """A new Config: this one's options overridden by ``other_config``'s
+        (a Config of this package or botocore's)."""
         merged = dict(self._user_provided_options)
-        merged.update(other_config._user_provided_options)
-        return Config(**merged)
+        merged.update(coerce(other_config)._user_provided_options)
+        return Config._from_options(merged)
 
     def _total_max_attempts(self) -> int | None:
         retries = self.retries or {}
@@ -161,3 +182,26 @@ class Config:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self._user_provided_options.items())
         return f"Config({shown})"
+
+
+def _is_botocore_config(value: Any) -> bool:
+    # Looked up by class, not imported: botocore stays unloaded unless the
+    # program loaded it. aiobotocore's AioConfig subclasses botocore's Config.
+    return any(
+        klass.__name__ == "Config" and klass.__module__ == "botocore.config"
+        for klass in type(value).__mro__
+    )
+
+
+def coerce(config: Any) -> Config:
+    """``config`` as this package's Config: ours as is, botocore's (or
+    aiobotocore's) read for the options its user set, so this package's
+    defaults apply to the rest, as they do for ours."""
+    if isinstance(config, Config):
+        return config
+    if _is_botocore_config(config):
+        return Config._from_options(dict(config._user_provided_options))
+    raise TypeError(
+        "config must be a bedrock_cris.config.Config or a botocore.config.Config, "
+        f"not {type(config).__name__}"
+    )

@@ -54,6 +54,14 @@ impl ParamErrors {
         self.lines.push(line);
     }
 
+    /// "Invalid value for parameter <name>: <detail>".
+    pub(crate) fn invalid_value(&mut self, p: &Path<'_>, detail: &str) {
+        self.push(format!(
+            "Invalid value for parameter {}: {detail}",
+            p.name()
+        ));
+    }
+
     fn invalid_type(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, valid: &str) -> PyResult<()> {
         let line = format!(
             "Invalid type for parameter {}, value: {}, type: {}, valid types: {}",

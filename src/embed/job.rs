@@ -217,7 +217,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
             .accept("application/json")
             .body(Blob::new(body.clone()))
             .send();
-        let (result, record) = capture::recorded(false, send).await;
+        let (result, record) = capture::recorded(capture::Keep::Nothing, send).await;
         match result {
             Ok(output) => {
                 let mut out = vec![0u8; rows * job.layout.row_bytes()];

@@ -182,7 +182,7 @@ impl InvokeModelWithBidirectionalStream {
 
 impl Operation for InvokeModelWithBidirectionalStream {
     const NAME: &'static str = "InvokeModelWithBidirectionalStream";
-    const KEEP_BODY: bool = false;
+    const KEEP: crate::capture::Keep = crate::capture::Keep::Frames;
     const OUTLIVES_CALL: bool = true;
     type Output = (InvokeModelWithBidirectionalStreamOutput, InputFailure);
     type Error = InvokeModelWithBidirectionalStreamError;
@@ -195,7 +195,9 @@ impl Operation for InvokeModelWithBidirectionalStream {
             params,
             sdk.invoke_model_with_bidirectional_stream(),
         )?;
-        let builder = validated(params.py(), builder)?;
+        // The bidirectional request has no member the SDK lacks (codegen
+        // would bridge it); its builder cannot be customized before `body`.
+        let (builder, _bridged) = validated(params.py(), builder)?;
         let failure = InputFailure::default();
         let body = params
             .get_item(pyo3::intern!(params.py(), "body"))?
@@ -223,6 +225,7 @@ impl Operation for InvokeModelWithBidirectionalStream {
             convert::invoke_model_with_bidirectional_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Bidirectional(receiver),
+            record.frames.clone(),
             context.stream_idle,
             Self::NAME,
             record.url.clone(),

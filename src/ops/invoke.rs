@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyType};
 
-use super::{result_dict, validated, CallContext, Operation, Pending};
+use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
 
@@ -18,7 +18,7 @@ pub struct InvokeModel;
 
 impl Operation for InvokeModel {
     const NAME: &'static str = "InvokeModel";
-    const KEEP_BODY: bool = false;
+    const KEEP: crate::capture::Keep = crate::capture::Keep::Nothing;
     type Output = InvokeModelOutput;
     type Error = InvokeModelError;
 
@@ -26,13 +26,12 @@ impl Operation for InvokeModel {
         sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelOutput, InvokeModelError>> {
-        let builder = convert::invoke_model_input(params, sdk.invoke_model())?;
-        let builder = validated(params.py(), builder)?;
-        if params.contains(pyo3::intern!(params.py(), "contentType"))? {
-            return Ok(Box::pin(builder.send()));
-        }
-        let customized = builder.customize().interceptor(NoDefaultContentType);
-        Ok(Box::pin(customized.send()))
+        let (builder, bridged) = validated(
+            params.py(),
+            convert::invoke_model_input(params, sdk.invoke_model())?,
+        )?;
+        let content_type = NoDefaultContentType::unless_given(params)?;
+        Ok(send_request!(builder, bridged, content_type))
     }
 
     fn finish<'py>(
@@ -61,6 +60,14 @@ impl Operation for InvokeModel {
 /// both clients put the same request on the wire.
 #[derive(Debug)]
 pub(super) struct NoDefaultContentType;
+
+impl NoDefaultContentType {
+    /// The interceptor, unless the caller gave a `contentType`.
+    pub(super) fn unless_given(params: &Bound<'_, PyDict>) -> PyResult<Option<Self>> {
+        let given = params.contains(pyo3::intern!(params.py(), "contentType"))?;
+        Ok((!given).then_some(Self))
+    }
+}
 
 impl Intercept for NoDefaultContentType {
     fn name(&self) -> &'static str {

@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{result_dict, validated, CallContext, Operation, Pending};
+use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
 
@@ -19,7 +19,7 @@ macro_rules! json_operation {
             const NAME: &'static str = $name;
             // The raw body decides which members were sent and keeps the
             // key order of documents, as botocore's parser does.
-            const KEEP_BODY: bool = true;
+            const KEEP: crate::capture::Keep = crate::capture::Keep::Body;
             type Output = aws_sdk_bedrockruntime::operation::$module::$out_ty;
             type Error = aws_sdk_bedrockruntime::operation::$module::$err_ty;
 
@@ -27,9 +27,9 @@ macro_rules! json_operation {
                 sdk: &aws_sdk_bedrockruntime::Client,
                 params: &Bound<'_, PyDict>,
             ) -> PyResult<Pending<Self::Output, Self::Error>> {
-                let builder = convert::$input(params, sdk.$method())?;
-                let builder = validated(params.py(), builder)?;
-                Ok(Box::pin(builder.send()))
+                let (builder, bridged) =
+                    validated(params.py(), convert::$input(params, sdk.$method())?)?;
+                Ok(send_request!(builder, bridged))
             }
 
             fn finish<'py>(

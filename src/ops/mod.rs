@@ -30,8 +30,9 @@ pub type Pending<O, E> = Pin<Box<dyn Future<Output = SdkResult<O, E>> + Send + '
 pub trait Operation {
     /// The operation's name in the service model (used in error messages).
     const NAME: &'static str;
-    /// Whether `finish` needs the raw body (to keep document key order).
-    const KEEP_BODY: bool;
+    /// What `finish` needs of the raw answer: the body (which members were
+    /// sent, document key order) or, for event streams, each event's frame.
+    const KEEP: capture::Keep;
     /// Whether the response is still being read after the call returns (event
     /// streams): such calls need connections on the shared runtime.
     const OUTLIVES_CALL: bool = false;
@@ -91,7 +92,7 @@ pub fn call_sync<'py, Op: Operation>(
     } else {
         client.sdk()
     };
-    let pending = capture::recorded(Op::KEEP_BODY, Op::prepare(&sdk, params)?);
+    let pending = capture::recorded(Op::KEEP, Op::prepare(&sdk, params)?);
     let (result, record) = if here {
         runtime::wait_here(py, pending)?
     } else {
@@ -110,7 +111,7 @@ pub fn call_async<'py, Op: Operation>(
     let context = client.context();
     // The result is built on the event loop's thread, not on a worker.
     crate::aio::complete_on_loop(py, async move {
-        let (result, record) = capture::recorded(Op::KEEP_BODY, pending).await;
+        let (result, record) = capture::recorded(Op::KEEP, pending).await;
         move |py: Python<'_>| finish::<Op>(py, result, &record, &context).map(Bound::unbind)
     })
 }
@@ -181,6 +182,32 @@ pub fn result_dict<'py>(
     )?;
     Ok(result)
 }
+
+/// Sends a validated request: `builder.send()`, customized with the bridge's
+/// interceptor when the request has members the SDK lacks, and with `extra`
+/// (an `Option` of another interceptor) when given. Boxed as [`Pending`].
+macro_rules! send_request {
+    ($builder:expr, $bridged:expr) => {
+        send_request!($builder, $bridged, None::<crate::bridge::BridgeInterceptor>)
+    };
+    ($builder:expr, $bridged:expr, $extra:expr) => {{
+        let bridge = $bridged.interceptor();
+        let extra = $extra;
+        if bridge.is_none() && extra.is_none() {
+            Box::pin($builder.send()) as _
+        } else {
+            let mut customized = $builder.customize();
+            if let Some(bridge) = bridge {
+                customized = customized.interceptor(bridge);
+            }
+            if let Some(extra) = extra {
+                customized = customized.interceptor(extra);
+            }
+            Box::pin(customized.send()) as _
+        }
+    }};
+}
+pub(crate) use send_request;
 
 /// Turns the converter's validation outcome into the facade's exception.
 pub fn validated<B>(

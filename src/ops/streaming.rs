@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::invoke::NoDefaultContentType;
-use super::{result_dict, validated, CallContext, Operation, Pending};
+use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
 use crate::stream::{EventStream, Source};
@@ -20,7 +20,7 @@ pub struct ConverseStream;
 
 impl Operation for ConverseStream {
     const NAME: &'static str = "ConverseStream";
-    const KEEP_BODY: bool = false;
+    const KEEP: crate::capture::Keep = crate::capture::Keep::Frames;
     const OUTLIVES_CALL: bool = true;
     type Output = ConverseStreamOutput;
     type Error = ConverseStreamError;
@@ -29,9 +29,11 @@ impl Operation for ConverseStream {
         sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<ConverseStreamOutput, ConverseStreamError>> {
-        let builder = convert::converse_stream_input(params, sdk.converse_stream())?;
-        let builder = validated(params.py(), builder)?;
-        Ok(Box::pin(builder.send()))
+        let (builder, bridged) = validated(
+            params.py(),
+            convert::converse_stream_input(params, sdk.converse_stream())?,
+        )?;
+        Ok(send_request!(builder, bridged))
     }
 
     fn finish<'py>(
@@ -44,6 +46,7 @@ impl Operation for ConverseStream {
         let receiver = convert::converse_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Converse(receiver),
+            record.frames.clone(),
             context.stream_idle,
             Self::NAME,
             record.url.clone(),
@@ -57,7 +60,7 @@ pub struct InvokeModelWithResponseStream;
 
 impl Operation for InvokeModelWithResponseStream {
     const NAME: &'static str = "InvokeModelWithResponseStream";
-    const KEEP_BODY: bool = false;
+    const KEEP: crate::capture::Keep = crate::capture::Keep::Frames;
     const OUTLIVES_CALL: bool = true;
     type Output = InvokeModelWithResponseStreamOutput;
     type Error = InvokeModelWithResponseStreamError;
@@ -67,16 +70,13 @@ impl Operation for InvokeModelWithResponseStream {
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelWithResponseStreamOutput, InvokeModelWithResponseStreamError>>
     {
-        let builder = convert::invoke_model_with_response_stream_input(
+        let converted = convert::invoke_model_with_response_stream_input(
             params,
             sdk.invoke_model_with_response_stream(),
         )?;
-        let builder = validated(params.py(), builder)?;
-        if params.contains(pyo3::intern!(params.py(), "contentType"))? {
-            return Ok(Box::pin(builder.send()));
-        }
-        let customized = builder.customize().interceptor(NoDefaultContentType);
-        Ok(Box::pin(customized.send()))
+        let (builder, bridged) = validated(params.py(), converted)?;
+        let content_type = NoDefaultContentType::unless_given(params)?;
+        Ok(send_request!(builder, bridged, content_type))
     }
 
     fn finish<'py>(
@@ -90,6 +90,7 @@ impl Operation for InvokeModelWithResponseStream {
             convert::invoke_model_with_response_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Response(receiver),
+            record.frames.clone(),
             context.stream_idle,
             Self::NAME,
             record.url.clone(),
