@@ -119,7 +119,12 @@ impl Intercept for CaptureInterceptor {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let url = context.request().uri().to_owned();
+        let request = context.request();
+        let url = request.uri().to_owned();
+        if crate::errors::BearerOverPlainHttp::applies(&url, request.headers().get("authorization"))
+        {
+            return Err(Box::new(crate::errors::BearerOverPlainHttp));
+        }
         with_current(|record| {
             record.attempts += 1;
             record.url = url;

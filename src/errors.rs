@@ -45,6 +45,61 @@ pub fn param_validation(py: Python<'_>, report: &str) -> PyErr {
     raise_named(py, "ParamValidationError", &[("report", report)])
 }
 
+/// A bearer token (Bedrock API key) about to go to a plain-HTTP endpoint:
+/// botocore refuses (`InvalidEndpointConfigurationError`), since the token
+/// would cross the network in clear text. Loopback endpoints (a local
+/// emulator) are allowed: nothing leaves the machine.
+#[derive(Debug)]
+pub struct BearerOverPlainHttp;
+
+impl BearerOverPlainHttp {
+    /// Botocore's message.
+    const MESSAGE: &'static str = "Bearer authorization requires an HTTPS endpoint.";
+
+    /// Whether a request to `url` with this `Authorization` header is refused.
+    pub fn applies(url: &str, authorization: Option<&str>) -> bool {
+        let Some(rest) = url.strip_prefix("http://") else {
+            return false;
+        };
+        if !authorization.is_some_and(|value| value.starts_with("Bearer ")) {
+            return false;
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        let host = match host.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+        };
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        !loopback
+    }
+}
+
+impl std::fmt::Display for BearerOverPlainHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::MESSAGE)
+    }
+}
+
+impl StdError for BearerOverPlainHttp {}
+
+/// Whether `error` or one of its sources is a `T`.
+fn caused_by<T: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(inner) = current {
+        if inner.is::<T>() {
+            return true;
+        }
+        current = inner.source();
+    }
+    false
+}
+
 /// Maps a failed SDK call to the exception botocore raises for the same failure.
 pub fn from_sdk<E>(
     py: Python<'_>,
@@ -56,6 +111,10 @@ pub fn from_sdk<E>(
 where
     E: StdError + Send + Sync + 'static,
 {
+    if caused_by::<BearerOverPlainHttp>(&error) {
+        let message = BearerOverPlainHttp::MESSAGE;
+        return raise_named(py, "InvalidEndpointConfigurationError", &[("msg", message)]);
+    }
     let result = match &error {
         SdkError::ServiceError(service) => {
             service_error(py, operation, service.raw(), record, context)
@@ -232,6 +291,36 @@ fn is_closed_early(text: &str) -> bool {
         || lower.contains("connection reset")
         || lower.contains("broken pipe")
         || lower.contains("unexpected eof")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BearerOverPlainHttp;
+
+    #[test]
+    fn bearer_tokens_go_over_https_or_loopback_only() {
+        let bearer = Some("Bearer key");
+        for url in [
+            "http://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse",
+            "http://10.0.0.5:8080/model/m/converse",
+            "http://user@example.com/x",
+            "http://[2001:db8::1]:80/x",
+        ] {
+            assert!(BearerOverPlainHttp::applies(url, bearer), "{url}");
+        }
+        for url in [
+            "https://bedrock-runtime.us-east-1.amazonaws.com/x",
+            "http://127.0.0.1:4000/model/m/converse",
+            "http://localhost:4000/x",
+            "http://[::1]:4000/x",
+            "http://127.8.9.1/x",
+        ] {
+            assert!(!BearerOverPlainHttp::applies(url, bearer), "{url}");
+        }
+        let sigv4 = Some("AWS4-HMAC-SHA256 Credential=...");
+        assert!(!BearerOverPlainHttp::applies("http://10.0.0.5/x", sigv4));
+        assert!(!BearerOverPlainHttp::applies("http://10.0.0.5/x", None));
+    }
 }
 
 fn is_credentials_failure(text: &str) -> bool {

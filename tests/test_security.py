@@ -24,6 +24,7 @@ from typing import Any
 import bedrock_cris
 import boto3
 import botocore.config
+import botocore.exceptions
 import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
@@ -577,3 +578,79 @@ def test_proxy_that_is_down_is_a_connection_error(emulator: Any, no_proxy_env: A
         with pytest.raises(exceptions.BotoCoreError):
             client.converse(modelId=CLAUDE, messages=MESSAGES)
     assert emulator.requests == []
+
+
+def bearer_clients(url: str, **kwargs: Any) -> dict[str, Any]:
+    """Clients of both packages with no SigV4 credentials (AWS_BEARER_TOKEN_BEDROCK is used)."""
+    retries = {"retries": {"max_attempts": 0}}
+    return {
+        "ours": bedrock_cris.client(
+            "bedrock-runtime",
+            region_name=REGION,
+            endpoint_url=url,
+            config=Config(**retries),
+            **kwargs,
+        ),
+        "boto3": boto3.client(
+            "bedrock-runtime",
+            region_name=REGION,
+            endpoint_url=url,
+            config=botocore.config.Config(**retries),
+            **kwargs,
+        ),
+    }
+
+
+def test_bearer_tokens_over_https_like_boto3(
+    https_endpoint: tuple[str, TlsFrontend],
+    pki: tuple[Path, Path, Path],
+    no_proxy_env: Any,
+    emulator: Any,
+) -> None:
+    url, _frontend = https_endpoint
+    emulator.set_auth(bearer_tokens=[API_KEY])
+    no_proxy_env.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
+    answers = {
+        name: client.converse(modelId=CLAUDE, messages=MESSAGES)["output"]
+        for name, client in bearer_clients(url, verify=str(pki[0])).items()
+    }
+    assert answers["ours"] == answers["boto3"]
+    sent = [dict(r["headers"])["authorization"] for r in emulator.requests]
+    assert sent == [f"Bearer {API_KEY}"] * 2
+
+
+def test_bearer_tokens_are_not_sent_over_plain_http_like_boto3(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore refuses to send a bearer token in clear text; so do we (nothing is sent)."""
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
+    url = "http://192.0.2.1:9"  # TEST-NET-1: no such host is reached
+    outcomes = {}
+    for name, client in bearer_clients(url).items():
+        with pytest.raises(Exception) as info:
+            client.converse(modelId=CLAUDE, messages=MESSAGES)
+        outcomes[name] = (type(info.value).__name__, str(info.value))
+        assert isinstance(info.value, botocore.exceptions.InvalidEndpointConfigurationError)
+    assert (
+        outcomes["ours"]
+        == outcomes["boto3"]
+        == (
+            "InvalidEndpointConfigurationError",
+            "Invalid endpoint configuration: Bearer authorization requires an HTTPS endpoint.",
+        )
+    )
+    assert_no_secrets(outcomes["ours"][1])
+
+
+def test_bearer_tokens_reach_a_loopback_emulator_over_http(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deliberate difference (README): a loopback endpoint is no network, so the emulator
+    can be tested with API keys over plain HTTP; boto3 refuses even there."""
+    emulator.set_auth(bearer_tokens=[API_KEY])
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
+    clients = bearer_clients(emulator.endpoint_url)
+    clients["ours"].converse(modelId=CLAUDE, messages=MESSAGES)
+    assert dict(emulator.requests[-1]["headers"])["authorization"] == f"Bearer {API_KEY}"
+    with pytest.raises(botocore.exceptions.InvalidEndpointConfigurationError):
+        clients["boto3"].converse(modelId=CLAUDE, messages=MESSAGES)

@@ -30,6 +30,7 @@ __all__ = [
     "ParamValidationError",
     "NoCredentialsError",
     "PartialCredentialsError",
+    "InvalidEndpointConfigurationError",
     "OperationNotPageableError",
     "NoRegionError",
     "UnknownServiceError",
@@ -110,6 +111,13 @@ class NoRegionError(BotoCoreError):
     """No region was given and none is configured."""
 
     fmt = "You must specify a region."
+
+
+class InvalidEndpointConfigurationError(BotoCoreError):
+    """The endpoint cannot be used as configured, e.g. a bearer token (Bedrock API key)
+    for a plain-HTTP endpoint that is not on this machine."""
+
+    fmt = "Invalid endpoint configuration: {msg}"
 
 
 class OperationNotPageableError(BotoCoreError):
