@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
+# The differential tests also run against the newest botocore on the package index, pinned
+# here (bumped on purpose, so CI never turns red by itself). While it is the model's own pin
+# (the dev extra), the main run below is that run.
+NEWEST_BOTOCORE="${BEDROCK_CRIS_NEWEST_BOTOCORE:-1.44.8}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q ".[dev]"
@@ -13,3 +17,16 @@ VENV="${VENV:-.venv}"
 cargo test -q -p bedrock-cris-emulator
 cargo test -q -p bedrock-cris --lib
 "$VENV/bin/python" -m pytest -q "$@"
+MODEL_BOTOCORE=$("$VENV/bin/python" -c "from bedrock_cris import _model; print(_model.BOTOCORE_VERSION)")
+if [ "$NEWEST_BOTOCORE" != "$MODEL_BOTOCORE" ]; then
+    NEWEST_VENV="$VENV-botocore-newest"
+    [ -x "$NEWEST_VENV/bin/python" ] || python3 -m venv "$NEWEST_VENV"
+    "$NEWEST_VENV/bin/python" -m pip install -q --upgrade pip
+    "$NEWEST_VENV/bin/python" -m pip install -q ".[dev]"
+    # Over the dev extra's pins (pip says so): this venv exists to differ from them.
+    "$NEWEST_VENV/bin/python" -m pip install -q "botocore==$NEWEST_BOTOCORE" "boto3==$NEWEST_BOTOCORE"
+    echo "differential tests against botocore $NEWEST_BOTOCORE (the model's is $MODEL_BOTOCORE)"
+    "$NEWEST_VENV/bin/python" -m pytest -q tests/test_differential.py \
+        tests/test_property_differential.py tests/test_botocore_exceptions.py \
+        tests/test_boto3_scripts.py tests/test_retries.py tests/test_bridge.py
+fi
