@@ -8,7 +8,6 @@ import http.server
 import json
 import os
 import pickle
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 from bedrock_cris import EmbeddingError, exceptions
 from bedrock_cris.config import Config
+from childproc import Child, sigint_script
 from conftest import ACCESS_KEY, REGION, SECRET_KEY
 
 COHERE_V4 = "global.cohere.embed-v4:0"
@@ -516,7 +516,7 @@ def test_cancelling_aembed_aborts_the_requests(stalled: Stalled) -> None:
 
 
 def test_ctrl_c_interrupts_embed(stalled: Stalled) -> None:
-    script = textwrap.dedent(
+    script = sigint_script(
         f"""
         import sys, time
         import bedrock_cris
@@ -529,18 +529,12 @@ def test_ctrl_c_interrupts_embed(stalled: Stalled) -> None:
             print("interrupted", time.monotonic(), flush=True)
         """
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, stalled.endpoint_url],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "embedding"
-    assert wait_until(lambda: len(stalled.connections) == 8)
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    line = child.stdout.readline().split()
-    assert child.wait(timeout=10) == 0
+    with Child([sys.executable, "-c", script, stalled.endpoint_url], env=dict(os.environ)) as child:
+        assert child.readline().strip() == "embedding"
+        assert wait_until(lambda: len(stalled.connections) == 8)
+        sent = time.monotonic()
+        child.interrupt()
+        line = child.readline().split()
+        assert child.wait(timeout=10) == 0
     assert line[0] == "interrupted" and float(line[1]) - sent < 1.0
     assert wait_until(lambda: stalled.open_connections() == 0)

@@ -11,7 +11,6 @@ import base64
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from bedrock_cris.emulator import Emulator
 from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
+from childproc import Child, run_module_script
 
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -942,15 +942,14 @@ def test_reset_all_restores_the_started_state():
 
 
 def test_cli_serves_until_interrupted():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bedrock_cris.emulator", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    # `python -m bedrock_cris.emulator`, with SIGINT unblocked and handled by default
+    # whatever this test run inherited.
+    with Child(
+        [sys.executable, "-c", run_module_script("bedrock_cris.emulator"), "--port", "0"],
+        stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    try:
-        url = proc.stdout.readline().strip()
+    ) as proc:
+        url = proc.readline().strip()
         assert url.startswith("http://127.0.0.1:")
         c = boto3.client(
             "bedrock-runtime",
@@ -960,9 +959,5 @@ def test_cli_serves_until_interrupted():
             aws_secret_access_key="test",
         )
         assert c.converse(modelId=HAIKU, messages=user("hi"))["stopReason"] == "end_turn"
-        proc.send_signal(signal.SIGINT)
+        proc.interrupt()
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

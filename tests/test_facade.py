@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import socket
-import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +18,7 @@ import botocore.exceptions
 import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
+from childproc import Child, sigint_script
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, client_kwargs
 
 MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
@@ -150,7 +148,7 @@ def test_read_timeout_matches_boto3(silent_server: str) -> None:
 
 
 def test_ctrl_c_interrupts_a_blocking_call_promptly(silent_server: str) -> None:
-    script = textwrap.dedent(
+    script = sigint_script(
         f"""
         import sys, time
         import bedrock_cris
@@ -164,16 +162,13 @@ def test_ctrl_c_interrupts_a_blocking_call_promptly(silent_server: str) -> None:
             sys.exit(0)
         """
     ).replace("messages=[]", f"messages={MESSAGES!r}")
-    child = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "calling"
-    time.sleep(0.5)  # let it block in the call
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    line = child.stdout.readline()
-    assert child.wait(timeout=10) == 0
+    with Child([sys.executable, "-c", script], env=dict(os.environ)) as child:
+        assert child.readline().strip() == "calling"
+        time.sleep(0.5)  # let it block in the call
+        sent = time.monotonic()
+        child.interrupt()
+        line = child.readline()
+        assert child.wait(timeout=10) == 0
     interrupted = float(line.split()[-1])
     assert interrupted - sent < 0.3, f"took {interrupted - sent:.3f}s"
 

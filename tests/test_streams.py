@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import textwrap
 import time
 from typing import Any
 
@@ -19,6 +16,7 @@ import botocore.exceptions
 import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
+from childproc import Child, sigint_script
 from conftest import REGION, client_kwargs
 from test_differential import assert_same, call_both, key_orders, stable
 
@@ -233,7 +231,7 @@ def test_stream_service_error_matches_boto3(emulator: Any, ours: Any, boto: Any)
 
 def test_ctrl_c_interrupts_a_stalled_stream(emulator: Any) -> None:
     emulator.fail_stream(CLAUDE, after_events=1, mode="stall")
-    script = textwrap.dedent(
+    script = sigint_script(
         f"""
         import sys, time
         import bedrock_cris
@@ -253,17 +251,14 @@ def test_ctrl_c_interrupts_a_stalled_stream(emulator: Any) -> None:
             sys.exit(0)
         """
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline().startswith("streaming")
-    time.sleep(0.5)
-    sent = time.monotonic()
-    child.send_signal(signal.SIGINT)
-    line = child.stdout.readline()
-    assert child.stdout.readline().strip() == "usable"
-    assert child.wait(timeout=10) == 0
+    with Child([sys.executable, "-c", script], env=dict(os.environ)) as child:
+        assert child.readline().startswith("streaming")
+        time.sleep(0.5)
+        sent = time.monotonic()
+        child.interrupt()
+        line = child.readline()
+        assert child.readline().strip() == "usable"
+        assert child.wait(timeout=10) == 0
     assert float(line.split()[-1]) - sent < 0.3
 
 

@@ -8,11 +8,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import signal
 import socket
-import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +22,7 @@ import botocore.retries.standard
 import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
+from childproc import Child, sigint_script
 from conftest import REGION, client_kwargs
 
 CLAUDE = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -196,25 +194,16 @@ def test_async_stream_idle_timeout_on_time(emulator: Any) -> None:
 def interrupt(script: str) -> tuple[float, list[str]]:
     """Runs `script` in a child, sends SIGINT once it printed "waiting", and
     returns how long the KeyboardInterrupt took and the lines printed after it.
-    The child must then exit cleanly, through interpreter shutdown."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    assert child.stdout is not None
-    try:
-        assert child.stdout.readline().strip() == "waiting"
+    The child must then exit cleanly, through interpreter shutdown. It sees SIGINT
+    however this test run was started (SIGINT_READY), and every read has a timeout."""
+    with Child([sys.executable, "-c", sigint_script(script)], env=dict(os.environ)) as child:
+        assert child.readline().strip() == "waiting"
         time.sleep(0.5)  # let it block
         sent = time.monotonic()
-        child.send_signal(signal.SIGINT)
-        interrupted = child.stdout.readline().split()
-        rest = [line.strip() for line in child.stdout]
-        assert child.wait(timeout=20) == 0
-    finally:
-        if child.poll() is None:
-            child.kill()
+        child.interrupt()
+        interrupted = child.readline().split()
+        rest = [line.strip() for line in child.rest()]
+        assert child.wait() == 0
     assert interrupted[:2] == ["interrupted", "at"], interrupted
     return float(interrupted[-1]) - sent, rest
 
