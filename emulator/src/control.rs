@@ -14,7 +14,9 @@
 //! | `GET`/`PUT /_emulator/concurrency` | `{"limit": n}` (`null` or 0: none) |
 //! | `PUT /_emulator/seed` | `{"seed": n}`: which requests fractional faults pick |
 //!
-//! Errors are `400 {"message": "..."}`; an unknown path is `404`.
+//! `PUT` and `POST` are interchangeable on every endpoint that takes either.
+//! Errors are `400 {"message": "..."}`; an unknown path is `404`, a known path with a method
+//! it does not take `405` with an `Allow` header.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -109,8 +111,14 @@ pub(crate) async fn handle(
         serde_json::from_slice(&body).map_err(|e| format!("the body is not JSON: {e}"))
     };
     let path = parts.uri.path().trim_end_matches('/');
-    let method = &parts.method;
-    match (method, path.strip_prefix(PREFIX).unwrap_or("")) {
+    // PUT and POST are one verb here: each endpoint that sets something takes either.
+    let method = if parts.method == Method::PUT {
+        &Method::POST
+    } else {
+        &parts.method
+    };
+    let endpoint = path.strip_prefix(PREFIX).unwrap_or("");
+    match (method, endpoint) {
         (&Method::GET, "/faults") => {
             let faults: Vec<Value> = shared.faults.list().iter().map(Fault::to_json).collect();
             answer(200, &json!({ "faults": faults }))
@@ -153,7 +161,7 @@ pub(crate) async fn handle(
                 &json!({"time_to_first_token": first.as_secs_f64(), "per_token": per.as_secs_f64()}),
             )
         }
-        (&Method::PUT, "/latency") => match json_body() {
+        (&Method::POST, "/latency") => match json_body() {
             Ok(v) => match (seconds(&v, "time_to_first_token"), seconds(&v, "per_token")) {
                 (Ok(first), Ok(per)) => {
                     shared.set_latency(first, per);
@@ -170,7 +178,7 @@ pub(crate) async fn handle(
                 &json!({"limit": (limit > 0).then_some(limit), "in_flight": shared.in_flight.load(Ordering::Relaxed)}),
             )
         }
-        (&Method::PUT, "/concurrency") => match json_body() {
+        (&Method::POST, "/concurrency") => match json_body() {
             Ok(v) => match v.get("limit") {
                 None | Some(Value::Null) => {
                     shared.concurrency_limit.store(0, Ordering::Relaxed);
@@ -186,7 +194,7 @@ pub(crate) async fn handle(
             },
             Err(e) => bad(e),
         },
-        (&Method::PUT, "/seed") => match json_body() {
+        (&Method::POST, "/seed") => match json_body() {
             Ok(v) => match v.get("seed").and_then(Value::as_u64) {
                 Some(seed) => {
                     shared.faults.set_seed(seed);
@@ -196,9 +204,47 @@ pub(crate) async fn handle(
             },
             Err(e) => bad(e),
         },
-        _ => answer(
-            404,
-            &json!({"message": format!("no control endpoint {method} {}", parts.uri.path())}),
-        ),
+        _ => match allowed(endpoint) {
+            Some(allow) => {
+                let mut response = answer(
+                    405,
+                    &json!({"message": format!(
+                        "{} {}: this control endpoint takes {allow}",
+                        parts.method,
+                        parts.uri.path(),
+                    )}),
+                );
+                response
+                    .headers_mut()
+                    .insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+                response
+            }
+            None => answer(
+                404,
+                &json!({"message": format!(
+                    "no control endpoint {} {} (endpoints: {})",
+                    parts.method,
+                    parts.uri.path(),
+                    ENDPOINTS.iter().map(|(p, _)| format!("{PREFIX}{p}")).collect::<Vec<_>>().join(", ")
+                )}),
+            ),
+        },
     }
+}
+
+/// Each control endpoint and the methods it takes.
+const ENDPOINTS: [(&str, &str); 6] = [
+    ("/faults", "GET, POST, PUT, DELETE"),
+    ("/requests", "GET, DELETE"),
+    ("/reset", "POST, PUT"),
+    ("/latency", "GET, PUT, POST"),
+    ("/concurrency", "GET, PUT, POST"),
+    ("/seed", "PUT, POST"),
+];
+
+fn allowed(endpoint: &str) -> Option<&'static str> {
+    ENDPOINTS
+        .iter()
+        .find(|(path, _)| *path == endpoint)
+        .map(|(_, methods)| *methods)
 }

@@ -50,14 +50,17 @@ The same controls are served over HTTP as JSON under ``/_emulator/`` (:attr:`Emu
 ``GET|POST|DELETE /_emulator/faults`` (the fault objects :meth:`Emulator.inject` takes),
 ``GET|DELETE /_emulator/requests``, ``POST /_emulator/reset``, ``GET|PUT /_emulator/latency``
 (``{"time_to_first_token": s, "per_token": s}``), ``GET|PUT /_emulator/concurrency``
-(``{"limit": n}``), ``PUT /_emulator/seed`` (``{"seed": n}``).
+(``{"limit": n}``), ``PUT /_emulator/seed`` (``{"seed": n}``); ``PUT`` and ``POST`` are
+interchangeable, and a method an endpoint does not take is answered 405 with ``Allow``.
 
 Scripted answers: :meth:`Emulator.respond_next` and :meth:`~Emulator.respond_next_stream`
 queue responses (status, headers, a body or event-stream events) that the next requests get
 verbatim, in order, instead of the operation's own answer (the model-wide differential tests
 serve random valid responses of the service model this way).
 
-Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``.
+Run it in the foreground with ``python -m bedrock_cris.emulator --port 8080``: it prints its
+URL and the ``export`` lines that point another shell's clients at it, records the last 1000
+requests (``--record-limit``), and ``--help`` lists its options and the control API.
 """
 
 from __future__ import annotations
@@ -491,39 +494,135 @@ class Emulator:
         return f"<Emulator {where}>"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bedrock_cris.emulator``: serve in the foreground until Ctrl-C.
+#: ``--help``'s account of the control API (``Emulator.control_url``), method and body.
+CONTROL_API_HELP = """\
+control API (JSON; PUT and POST are interchangeable; errors are 400 {"message": ...}):
+  GET    /_emulator/faults       -> {"faults": [fault, ...]}, the faults in force
+  POST   /_emulator/faults       a fault or a list of them: {"model_id": "*" | ID,
+                                   "action": "error" | "reset" | "delay" | "stall_body" |
+                                   "stream", "times": N, "fraction": P, ...} with
+                                   error: "code", "message", "status"; delay: "seconds";
+                                   stall_body: "after_bytes"; stream: "after_events",
+                                   "end": "exception" | "cut" | "stall" | "truncate" |
+                                   "corrupt_crc"  -> {"added": N}
+  DELETE /_emulator/faults       removes every fault
+  GET    /_emulator/requests     -> {"requests": [{"method", "path", "query", "headers",
+                                   "body_base64", "fault", "auth_error"}], "total": N}
+                                   (the last --record-limit requests; total counts all)
+  DELETE /_emulator/requests     forgets recorded requests
+  POST   /_emulator/reset        no faults, recorded requests, jobs, latency or quota
+  GET    /_emulator/latency      -> {"time_to_first_token": S, "per_token": S}
+  PUT    /_emulator/latency      {"time_to_first_token": S, "per_token": S}
+  GET    /_emulator/concurrency  -> {"limit": N | null, "in_flight": N}
+  PUT    /_emulator/concurrency  {"limit": N} (null or 0: no limit)
+  PUT    /_emulator/seed         {"seed": N}: which requests a "fraction" fault picks
 
-    Prints the endpoint URL as the first line of standard output.
+example:
+  curl -X POST http://127.0.0.1:8000/_emulator/faults \\
+       -d '{"model_id": "*", "action": "error", "code": "ThrottlingException", "times": 2}'
+"""
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default and keeps the epilog's layout."""
+
+
+def _export_lines(
+    emulator: Emulator, region: str, credentials: Mapping[str, str], bearer_tokens: Sequence[str]
+) -> list[str]:
+    """The shell lines that point AWS SDKs and CLIs (boto3, bedrock_cris, the AWS CLI) at
+    ``emulator`` with credentials it accepts."""
+    import shlex  # deferred: only the command line needs it
+
+    def export(name: str, value: str) -> str:
+        return f"export {name}={shlex.quote(value)}"
+
+    lines = [
+        export("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.endpoint_url),
+        export("AWS_REGION", region),
+        export("AWS_DEFAULT_REGION", region),
+    ]
+    bearer = export("AWS_BEARER_TOKEN_BEDROCK", bearer_tokens[0]) if bearer_tokens else None
+    if credentials or not bearer:
+        key, secret = next(iter(credentials.items())) if credentials else ("test", "test")
+        lines += [export("AWS_ACCESS_KEY_ID", key), export("AWS_SECRET_ACCESS_KEY", secret)]
+        if bearer:  # boto3 sends bearer tokens only over HTTPS; bedrock_cris to loopback too
+            lines.append(f"# bedrock_cris clients only, instead of the keys: {bearer}")
+        # A shell's session token, profile or API key would be sent along or win: drop them.
+        lines.append("unset AWS_SESSION_TOKEN AWS_PROFILE AWS_BEARER_TOKEN_BEDROCK")
+    else:
+        lines.append("# bedrock_cris clients only (boto3 sends bearer tokens only over HTTPS):")
+        lines.append(bearer)
+        lines.append("unset AWS_SESSION_TOKEN AWS_PROFILE")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bedrock_cris.emulator``: serve in the foreground until Ctrl-C (or SIGTERM).
+
+    Prints the endpoint URL as the first line of standard output, then the ``export`` lines
+    that point a shell's AWS clients at it.
     """
     parser = argparse.ArgumentParser(
         prog="python -m bedrock_cris.emulator",
-        description="Run a local Amazon Bedrock Runtime emulator.",
+        description=(
+            "Run a local Amazon Bedrock Runtime emulator in the foreground until Ctrl-C.\n"
+            "It prints its endpoint URL, then the shell lines to paste elsewhere\n"
+            "(AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_REGION, credentials it accepts).\n"
+            "Without --credentials or --bearer-token, any credentials are accepted and\n"
+            "signatures are not checked."
+        ),
+        epilog=CONTROL_API_HELP,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free port)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     parser.add_argument(
         "--event-delay", type=float, default=0.0, help="seconds between stream events"
     )
     parser.add_argument(
-        "--stream-deltas", type=int, default=0, help="text deltas per streamed answer"
+        "--stream-deltas",
+        type=int,
+        default=0,
+        help="text deltas per streamed answer; 0: about one per four tokens",
     )
     parser.add_argument(
-        "--record-limit", type=int, default=0, help="recent requests to keep (none by default)"
+        "--record-limit",
+        type=int,
+        default=1000,
+        help="how many recent requests GET /_emulator/requests keeps; 0 records none "
+        "(for benchmarks)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        help="larger request bodies are refused with HTTP 413",
     )
     parser.add_argument(
         "--credentials",
         action="append",
-        default=[],
+        default=argparse.SUPPRESS,
         metavar="ACCESS_KEY:SECRET_KEY",
-        help="verify SigV4 signatures with these credentials (repeatable)",
+        help="verify SigV4 signatures with these credentials (repeatable; default: none, "
+        "signatures are not checked)",
     )
     parser.add_argument(
-        "--bearer-token", action="append", default=[], help="accept this bearer token (repeatable)"
+        "--bearer-token",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="TOKEN",
+        help="accept this bearer token, a Bedrock API key (repeatable; default: none)",
+    )
+    parser.add_argument(
+        "--region",
+        default="us-east-1",
+        help="the region the printed export lines name (requests for any region are served)",
     )
     args = parser.parse_args(argv)
+    bearer_tokens: list[str] = getattr(args, "bearer_token", [])
     credentials = {}
-    for pair in args.credentials:
+    for pair in getattr(args, "credentials", []):
         key, sep, secret = pair.partition(":")
         if not sep or not key or not secret:
             parser.error(f"--credentials takes ACCESS_KEY:SECRET_KEY, got {pair!r}")
@@ -534,16 +633,33 @@ def main(argv: list[str] | None = None) -> int:
         event_delay=args.event_delay,
         stream_deltas=args.stream_deltas,
         record_limit=args.record_limit,
+        max_body_bytes=args.max_body_bytes,
         credentials=credentials,
-        bearer_tokens=args.bearer_token,
+        bearer_tokens=bearer_tokens,
     )
     try:
         emulator.start()
-    except OSError as e:
+    except (OSError, ValueError, OverflowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(emulator.endpoint_url, flush=True)
-    print("Bedrock Runtime emulator running; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+    print(emulator.endpoint_url)
+    print("# Point AWS clients in another shell at this emulator:")
+    for line in _export_lines(emulator, args.region, credentials, bearer_tokens):
+        print(line)
+    sys.stdout.flush()
+    print(
+        f"Bedrock Runtime emulator running at {emulator.endpoint_url} (control API: "
+        f"{emulator.control_url}, see --help); press Ctrl-C to stop.",
+        file=sys.stderr,
+        flush=True,
+    )
+    import signal  # deferred: only the command line needs it
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
         while emulator.running:
             time.sleep(0.2)
