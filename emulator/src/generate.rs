@@ -46,6 +46,8 @@ pub struct Prompt {
     pub after_tool_result: bool,
     /// Extended thinking was asked for: the answer starts with a reasoning block.
     pub reasoning: bool,
+    /// Thinking with `display: "omitted"`: the reasoning block carries its signature only.
+    pub reasoning_omitted: bool,
     /// The answer text has at least this many pieces (the stream delta-count knob).
     pub min_pieces: usize,
 }
@@ -96,6 +98,8 @@ pub struct Answer {
     /// Seeds format-specific ids (message ids, signatures).
     pub seed: u64,
     pub reasoning: Option<PieceText>,
+    /// The reasoning was thought (and counted) but is not shown: its block has no text.
+    pub reasoning_omitted: bool,
     pub text: Option<PieceText>,
     pub tool: Option<ToolCall>,
     pub stop_reason: StopReason,
@@ -115,6 +119,24 @@ impl Answer {
     /// A reasoning signature, as Claude returns with its thinking blocks.
     pub fn signature(&self) -> String {
         crate::text::base62_id(self.seed ^ 0x5157, 64)
+    }
+
+    /// The reasoning text as shown (empty when omitted), if the answer reasons.
+    pub fn shown_reasoning(&self) -> Option<&str> {
+        let reasoning = self.reasoning.as_ref()?;
+        Some(if self.reasoning_omitted {
+            ""
+        } else {
+            reasoning.as_str()
+        })
+    }
+
+    /// The reasoning text's stream deltas (none when omitted).
+    pub fn reasoning_chunks(&self) -> Vec<&str> {
+        match &self.reasoning {
+            Some(r) if !self.reasoning_omitted => r.chunks(0),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -182,6 +204,7 @@ pub fn generate(prompt: &Prompt) -> Answer {
     Answer {
         seed,
         reasoning,
+        reasoning_omitted: prompt.reasoning_omitted,
         text,
         tool,
         stop_reason,

@@ -145,12 +145,25 @@ pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result
             _ => ToolChoice::Auto,
         };
     }
-    prompt.reasoning = request
-        .get("thinking")
-        .and_then(|t| t.get("type"))
-        .and_then(Value::as_str)
-        == Some("enabled");
+    if let Some(omitted) = request.get("thinking").and_then(thinking) {
+        prompt.reasoning = true;
+        prompt.reasoning_omitted = omitted;
+    }
     Ok(prompt)
+}
+
+/// Whether a `thinking` (or Bedrock's `reasoning_config` / `reasoningConfig`) object turns
+/// reasoning on — `{"type": "enabled", "budget_tokens": n}` (extended thinking) or
+/// `{"type": "adaptive"}` (the model decides; the emulator always thinks) — and if so whether
+/// its text is omitted (`"display": "omitted"`: the block carries only its signature).
+/// `{"type": "disabled"}` or anything else: `None`.
+pub fn thinking(config: &Value) -> Option<bool> {
+    match config.get("type").and_then(Value::as_str) {
+        Some("enabled" | "adaptive") => {
+            Some(config.get("display").and_then(Value::as_str) == Some("omitted"))
+        }
+        _ => None,
+    }
 }
 
 /// `claude-haiku-4-5-20251001` from `anthropic.claude-haiku-4-5-20251001-v1:0`.
@@ -173,10 +186,8 @@ fn tool_id(seed: u64) -> String {
 
 fn content(answer: &Answer) -> Vec<Value> {
     let mut out = Vec::with_capacity(3);
-    if let Some(r) = &answer.reasoning {
-        out.push(
-            json!({"type": "thinking", "thinking": r.as_str(), "signature": answer.signature()}),
-        );
+    if let Some(r) = answer.shown_reasoning() {
+        out.push(json!({"type": "thinking", "thinking": r, "signature": answer.signature()}));
     }
     if let Some(t) = &answer.text {
         out.push(json!({"type": "text", "text": t.as_str()}));
@@ -230,10 +241,10 @@ pub fn stream(
                   "cache_read_input_tokens": 0, "output_tokens": 1},
     }}));
     let mut index = 0u32;
-    if let Some(r) = &answer.reasoning {
+    if answer.reasoning.is_some() {
         chunks.push(json!({"type": "content_block_start", "index": index,
                            "content_block": {"type": "thinking", "thinking": "", "signature": ""}}));
-        for piece in r.chunks(0) {
+        for piece in answer.reasoning_chunks() {
             chunks.push(json!({"type": "content_block_delta", "index": index,
                                "delta": {"type": "thinking_delta", "thinking": piece}}));
         }
@@ -282,6 +293,21 @@ mod tests {
             "claude-haiku-4-5-20251001"
         );
         assert_eq!(model_name("anthropic.claude-v2"), "claude-v2");
+    }
+
+    #[test]
+    fn thinking_modes() {
+        assert_eq!(
+            thinking(&json!({"type": "enabled", "budget_tokens": 1024})),
+            Some(false)
+        );
+        assert_eq!(thinking(&json!({"type": "adaptive"})), Some(false));
+        assert_eq!(
+            thinking(&json!({"type": "adaptive", "display": "omitted"})),
+            Some(true)
+        );
+        assert_eq!(thinking(&json!({"type": "disabled"})), None);
+        assert_eq!(thinking(&json!("enabled")), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::canonical::canonical_string;
 use crate::errors::ApiError;
 use crate::eventstream::event_frame;
 use crate::generate::{generate, Answer, Prompt, ToolChoice, ToolDef};
+use crate::models::anthropic;
 use crate::reply::{parse_object, Reply};
 use crate::text::base62_id;
 
@@ -161,16 +162,21 @@ pub fn parse_prompt(
         "",
         Value::as_object,
     )? {
-        prompt.reasoning = wants_reasoning(fields);
+        if let Some(omitted) = wants_reasoning(fields) {
+            prompt.reasoning = true;
+            prompt.reasoning_omitted = omitted;
+        }
     }
     Ok(prompt)
 }
 
-/// Claude's `thinking` and Nova's `reasoningConfig` switch reasoning on.
-pub fn wants_reasoning(fields: &Map<String, Value>) -> bool {
-    let enabled = |v: Option<&Value>| v.and_then(Value::as_str) == Some("enabled");
-    enabled(fields.get("thinking").and_then(|t| t.get("type")))
-        || enabled(fields.get("reasoningConfig").and_then(|t| t.get("type")))
+/// Claude's `thinking` (or `reasoning_config`, as Bedrock's Claude 3.7 examples name it) and
+/// Nova's `reasoningConfig` switch reasoning on: `{"type": "enabled", ...}` or
+/// `{"type": "adaptive"}`. `Some(omitted)` when on (see [`anthropic::thinking`]).
+pub fn wants_reasoning(fields: &Map<String, Value>) -> Option<bool> {
+    ["thinking", "reasoning_config", "reasoningConfig"]
+        .iter()
+        .find_map(|key| fields.get(*key).and_then(anthropic::thinking))
 }
 
 fn parse_inference_config(
@@ -267,9 +273,9 @@ pub fn tool_use_id(seed: u64) -> String {
 /// Converse content blocks of an answer, in the order the model produced them.
 pub fn content_blocks(answer: &Answer) -> Vec<Value> {
     let mut content = Vec::with_capacity(3);
-    if let Some(reasoning) = &answer.reasoning {
+    if let Some(reasoning) = answer.shown_reasoning() {
         content.push(json!({"reasoningContent": {"reasoningText": {
-            "text": reasoning.as_str(), "signature": answer.signature()
+            "text": reasoning, "signature": answer.signature()
         }}}));
     }
     if let Some(text) = &answer.text {
@@ -333,8 +339,8 @@ pub fn stream_frames(answer: &Answer, deltas: usize) -> Vec<Bytes> {
     let mut frames = Vec::with_capacity(text_chunks.len() + 16);
     frames.push(frame("messageStart", &json!({"role": "assistant"})));
     let mut index = 0u32;
-    if let Some(reasoning) = &answer.reasoning {
-        for chunk in reasoning.chunks(0) {
+    if answer.reasoning.is_some() {
+        for chunk in answer.reasoning_chunks() {
             frames.push(frame(
                 "contentBlockDelta",
                 &json!({"delta": {"reasoningContent": {"text": chunk}}, "contentBlockIndex": index}),
