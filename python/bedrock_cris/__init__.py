@@ -1,8 +1,62 @@
 """bedrock-cris: Amazon Bedrock Runtime for Python through the AWS SDK for Rust.
 
-``import bedrock_cris as boto3`` runs boto3 bedrock-runtime scripts unchanged;
-``bedrock_cris.converse``/``stream``/``embed`` (and ``Client``) are the native API;
-``bedrock_cris.emulator.Emulator`` serves the same API offline.
+Four doors to one Rust core. Credentials and region come from the standard AWS chain
+(environment, profiles, SSO, instance roles ...); AWS_ENDPOINT_URL_BEDROCK_RUNTIME points
+everything at an emulator (``python -m bedrock_cris.emulator`` prints the lines to paste).
+
+The boto3 facade: ``import bedrock_cris as boto3`` runs boto3 bedrock-runtime scripts
+unchanged (same results, exceptions and printed output)::
+
+    import bedrock_cris as boto3
+
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    response = client.converse(
+        modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0",
+        messages=[{"role": "user", "content": [{"text": "Hello"}]}],
+    )
+    print(response["output"]["message"]["content"][0]["text"])
+
+The native API: plain functions and result objects (``Client`` to reuse settings)::
+
+    import bedrock_cris
+
+    answer = bedrock_cris.converse("Explain cloud computing in 2 sentences.", max_tokens=200)
+    print(answer.text, answer.usage.output_tokens)
+    for delta in bedrock_cris.stream("Write a haiku about Mumbai."):
+        print(delta, end="", flush=True)
+    print(bedrock_cris.embed(["first text", "second text"]).shape)   # (2, 1024)
+
+asyncio: ``bedrock_cris.aio`` (aioboto3's API) and ``aconverse``/``astream``/``aembed``::
+
+    import asyncio
+    import bedrock_cris
+
+    async def main():
+        async with bedrock_cris.aio.client("bedrock-runtime", region_name="us-east-1") as client:
+            response = await client.converse(
+                modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                messages=[{"role": "user", "content": [{"text": "Hello"}]}],
+            )
+            print(response["stopReason"])
+        async for delta in bedrock_cris.astream("Write a haiku about Mumbai."):
+            print(delta, end="", flush=True)
+
+    asyncio.run(main())
+
+The emulator: a local Bedrock Runtime with the real wire protocol, for offline scripts and
+tests (``bedrock_cris.testing`` has the pytest fixtures)::
+
+    import bedrock_cris
+    from bedrock_cris.emulator import Emulator
+
+    with Emulator() as emu:
+        client = bedrock_cris.client("bedrock-runtime", region_name="us-east-1",
+                                     endpoint_url=emu.endpoint_url,
+                                     aws_access_key_id="test", aws_secret_access_key="test")
+        emu.throttle(times=1)   # one ThrottlingException; the retry gets through
+        response = client.converse(modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                                   messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        print(response["stopReason"], len(emu.requests))   # end_turn 2
 """
 
 import atexit as _atexit
