@@ -163,6 +163,26 @@ def _rebuild_client(cls: type[Any], spec: dict[str, Any]) -> Any:
     return cls(*session._native_client(SERVICE_NAME, **spec["client"]))
 
 
+_HOST_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def _check_region_name(region: object) -> None:
+    """Raises InvalidRegionError for a region that is not a host label, exactly as botocore's
+    ``validate_region_name`` (``^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$``; its ``$`` lets
+    one trailing newline through) without importing ``re``."""
+    if not isinstance(region, str):
+        return
+    label = region[:-1] if region.endswith("\n") else region
+    if (
+        len(label) > 63
+        or not _HOST_LABEL_CHARS.issuperset(label)
+        or (label != "" and label.isdigit())
+        or label.startswith("-")
+        or label.endswith("-")
+    ):
+        raise exceptions.InvalidRegionError(region_name=region)
+
+
 def _default_endpoint(region: str) -> str:
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     return f"https://bedrock-runtime.{region}.{suffix}"
@@ -398,6 +418,7 @@ class Session:
         if (access_key is None) != (secret_key is None):
             missing = "aws_secret_access_key" if secret_key is None else "aws_access_key_id"
             raise exceptions.PartialCredentialsError(provider="explicit", cred_var=missing)
+        _check_region_name(region_name or config.region_name or self._region_name)
         options: dict[str, Any] = {
             "region_name": region_name or config.region_name or self._region_name,
             "endpoint_url": endpoint_url,
@@ -410,6 +431,7 @@ class Session:
         }
         native = NativeClient(options)
         region = native.region_name
+        _check_region_name(region)  # as configured (AWS_REGION, the profile's region ...)
         endpoint = endpoint_url or _configured_endpoint() or _default_endpoint(region)
         # What a pickle carries: the arguments as given. Credentials are in it
         # only if the caller passed them explicitly; otherwise the unpickling

@@ -24,7 +24,7 @@ from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 
-from bedrock_cris import _client
+from bedrock_cris import _client, exceptions
 from bedrock_cris._client import BedrockRuntime
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL, Embeddings, aembed_with, embed_with
 from bedrock_cris._native import NativeClient
@@ -453,6 +453,170 @@ class AsyncTextStream(_StreamView, AsyncIterator[str]):
         return f"<AsyncTextStream model={self._state.model!r} done={self.done}>"
 
 
+# -- argument checks: before anything else (client, region, credentials), each naming the
+# parameter and what it takes.
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _check_optional_str(name: str, value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, not {_type_name(value)}")
+
+
+def _check_number(name: str, member: str, value: object, types: tuple[type, ...]) -> None:
+    """Inference numbers: ParamValidationError in botocore's words, as the facade would raise
+    for ``member`` (but naming this API's parameter)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, types):
+        valid = ", ".join(str(t) for t in types)
+        raise exceptions.ParamValidationError(
+            report=f"Invalid type for parameter {name} ({member}), value: {value!r}, "
+            f"type: {type(value)}, valid types: {valid}"
+        )
+
+
+def _check_prompt(prompt: object) -> None:
+    if isinstance(prompt, str):
+        return
+    if isinstance(prompt, Mapping):
+        raise TypeError(
+            "prompt_or_messages is a single message: pass a list of messages "
+            "([{'role': 'user', 'content': 'Hello'}]) or a string"
+        )
+    if not isinstance(prompt, Sequence) or isinstance(prompt, (bytes, bytearray)):
+        raise TypeError(
+            "prompt_or_messages must be a str (one user message) or a list of Converse "
+            "messages like [{'role': 'user', 'content': 'Hello'}], "
+            f"not {_type_name(prompt)}"
+        )
+    if not prompt:
+        raise ValueError("prompt_or_messages is an empty list: pass at least one message")
+    for i, message in enumerate(prompt):
+        if not isinstance(message, Mapping):
+            raise TypeError(
+                f"messages[{i}] must be a dict like {{'role': 'user', 'content': ...}}, "
+                f"not {_type_name(message)}"
+            )
+
+
+def _check_converse_args(
+    prompt: object,
+    model: object,
+    system: object,
+    max_tokens: object,
+    temperature: object,
+    top_p: object,
+    stop: object,
+    tools: object,
+    tool_choice: object,
+    region: object = None,
+) -> None:
+    _check_prompt(prompt)
+    _check_optional_str("model", model)
+    if system is not None and not isinstance(system, str):
+        if not isinstance(system, Sequence) or not all(isinstance(b, Mapping) for b in system):
+            raise TypeError(
+                "system must be a str or a list of Converse system blocks "
+                f"([{{'text': '...'}}]), not {_type_name(system)}"
+            )
+    _check_number("max_tokens", "inferenceConfig.maxTokens", max_tokens, (int,))
+    if isinstance(max_tokens, int) and max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
+    _check_number("temperature", "inferenceConfig.temperature", temperature, (float, int))
+    _check_number("top_p", "inferenceConfig.topP", top_p, (float, int))
+    if stop is not None and not isinstance(stop, str):
+        if not isinstance(stop, Sequence) or not all(isinstance(s, str) for s in stop):
+            raise TypeError(
+                f"stop must be a str or a list of str (stop sequences), not {_type_name(stop)}"
+            )
+    if tools is not None:
+        if isinstance(tools, (str, Mapping)) or not isinstance(tools, Sequence):
+            raise TypeError(
+                "tools must be a list of tools (Converse {'toolSpec': ...} entries or "
+                f"{{'name', 'description', 'input_schema'}} dicts), not {_type_name(tools)}"
+            )
+        for i, tool in enumerate(tools):
+            if not isinstance(tool, Mapping):
+                raise TypeError(f"tools[{i}] must be a dict, not {_type_name(tool)}")
+            if not ({"toolSpec", "cachePoint", "systemTool"} & set(tool)) and "name" not in tool:
+                raise ValueError(
+                    f"tools[{i}] has no 'name': give {{'name', 'description', 'input_schema'}} "
+                    "or a Converse {'toolSpec': ...} entry"
+                )
+    if tool_choice is not None and not isinstance(tool_choice, (str, Mapping)):
+        raise TypeError(
+            "tool_choice must be 'auto', 'any', a tool's name or a Converse toolChoice dict, "
+            f"not {_type_name(tool_choice)}"
+        )
+    _check_optional_str("region", region)
+
+
+_EMBEDDING_TYPES = ("float", "int8", "uint8", "binary", "ubinary")
+_FAMILIES = ("cohere-v3", "cohere-v4", "titan-v2")
+
+
+def _check_int(name: str, value: object, minimum: int, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        what = "an int or None" if optional else "an int"
+        raise TypeError(f"{name} must be {what}, not {_type_name(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+
+
+def _check_embed_args(
+    texts: object,
+    model: object,
+    input_type: object,
+    dimensions: object,
+    embedding_type: object,
+    truncate: object,
+    family: object,
+    batch_size: object,
+    max_concurrency: object,
+    max_retries: object,
+    progress: object,
+    extra_body: object,
+    region: object = None,
+) -> None:
+    if not isinstance(texts, str):
+        if isinstance(texts, Mapping) or not isinstance(texts, Sequence):
+            raise TypeError(f"texts must be a str or a list of str, not {_type_name(texts)}")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] must be a str, not {_type_name(text)}")
+    if not isinstance(model, str):
+        raise TypeError(
+            f"model must be a str (a model id, profile or ARN), not {_type_name(model)}"
+        )
+    if not isinstance(input_type, str):
+        raise TypeError(f"input_type must be a str, not {_type_name(input_type)}")
+    _check_int("dimensions", dimensions, 1)
+    if embedding_type not in _EMBEDDING_TYPES:
+        raise ValueError(
+            f"embedding_type must be one of {', '.join(_EMBEDDING_TYPES)}, not {embedding_type!r}"
+        )
+    _check_optional_str("truncate", truncate)
+    if family is not None and family not in _FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(_FAMILIES)} or None, not {family!r}")
+    _check_int("batch_size", batch_size, 1, optional=True)
+    _check_int("max_concurrency", max_concurrency, 1)
+    _check_int("max_retries", max_retries, 0)
+    if not isinstance(progress, bool) and not callable(progress):
+        raise TypeError(
+            "progress must be True, False or a callable given each number of texts done, "
+            f"not {_type_name(progress)}"
+        )
+    if extra_body is not None and not isinstance(extra_body, Mapping):
+        raise TypeError(f"extra_body must be a dict or None, not {_type_name(extra_body)}")
+    _check_optional_str("region", region)
+
+
 def _messages(prompt: Prompt) -> list[dict[str, Any]]:
     if isinstance(prompt, str):
         return [{"role": "user", "content": [{"text": prompt}]}]
@@ -504,6 +668,9 @@ def _converse_params(
     tool_choice: str | Mapping[str, Any] | None,
     extra: Mapping[str, Any],
 ) -> dict[str, Any]:
+    _check_converse_args(
+        prompt, model, system, max_tokens, temperature, top_p, stop, tools, tool_choice
+    )
     params: dict[str, Any] = {"modelId": model, "messages": _messages(prompt)}
     if system is not None:
         params["system"] = [{"text": system}] if isinstance(system, str) else list(system)
@@ -557,6 +724,17 @@ class Client:
         aws_session_token: str | None = None,
         config: Config | None = None,
     ) -> None:
+        for name, value in (
+            ("region", region),
+            ("endpoint_url", endpoint_url),
+            ("profile", profile),
+            ("aws_access_key_id", aws_access_key_id),
+            ("aws_secret_access_key", aws_secret_access_key),
+            ("aws_session_token", aws_session_token),
+        ):
+            _check_optional_str(name, value)
+        if not isinstance(model, str):
+            raise TypeError(f"model must be a str, not {_type_name(model)}")
         session = _client.Session(profile_name=profile)
         native, meta = session._native_client(
             "bedrock-runtime",
@@ -791,6 +969,20 @@ class Client:
             ValueError: An unknown model family or an unsupported type or size (before any
                 request).
         """
+        _check_embed_args(
+            texts,
+            model,
+            input_type,
+            dimensions,
+            embedding_type,
+            truncate,
+            family,
+            batch_size,
+            max_concurrency,
+            max_retries,
+            progress,
+            extra_body,
+        )
         return embed_with(
             self._native,
             texts,
@@ -826,6 +1018,20 @@ class Client:
         extra_body: Mapping[str, Any] | None = None,
     ) -> Embeddings:
         """Awaitable :meth:`embed`; cancelling it cancels every request in flight."""
+        _check_embed_args(
+            texts,
+            model,
+            input_type,
+            dimensions,
+            embedding_type,
+            truncate,
+            family,
+            batch_size,
+            max_concurrency,
+            max_retries,
+            progress,
+            extra_body,
+        )
         return await aembed_with(
             self._native,
             texts,
@@ -891,6 +1097,18 @@ def converse(
     Uses ``client``, else the default client for ``region`` (created on first use from the
     AWS configuration). ``model`` defaults to :data:`DEFAULT_MODEL`, a Global profile.
     """
+    _check_converse_args(
+        prompt_or_messages,
+        model,
+        system,
+        max_tokens,
+        temperature,
+        top_p,
+        stop,
+        tools,
+        tool_choice,
+        region,
+    )
     return _resolve(client, region).converse(
         prompt_or_messages,
         model=model,
@@ -921,6 +1139,18 @@ def stream(
     **extra: Any,
 ) -> TextStream:
     """Streams the answer's text deltas (see :meth:`Client.stream`)."""
+    _check_converse_args(
+        prompt_or_messages,
+        model,
+        system,
+        max_tokens,
+        temperature,
+        top_p,
+        stop,
+        tools,
+        tool_choice,
+        region,
+    )
     return _resolve(client, region).stream(
         prompt_or_messages,
         model=model,
@@ -951,6 +1181,18 @@ async def aconverse(
     **extra: Any,
 ) -> ConverseResult:
     """Awaitable :func:`converse`."""
+    _check_converse_args(
+        prompt_or_messages,
+        model,
+        system,
+        max_tokens,
+        temperature,
+        top_p,
+        stop,
+        tools,
+        tool_choice,
+        region,
+    )
     return await _resolve(client, region).aconverse(
         prompt_or_messages,
         model=model,
@@ -981,6 +1223,18 @@ def astream(
     **extra: Any,
 ) -> AsyncTextStream:
     """Async text deltas: ``async for delta in bedrock_cris.astream(...)``."""
+    _check_converse_args(
+        prompt_or_messages,
+        model,
+        system,
+        max_tokens,
+        temperature,
+        top_p,
+        stop,
+        tools,
+        tool_choice,
+        region,
+    )
     return _resolve(client, region).astream(
         prompt_or_messages,
         model=model,
@@ -1014,6 +1268,21 @@ def embed(
     client: AnyClient | None = None,
 ) -> Embeddings:
     """Embeds any number of texts (see :meth:`Client.embed`)."""
+    _check_embed_args(
+        texts,
+        model,
+        input_type,
+        dimensions,
+        embedding_type,
+        truncate,
+        family,
+        batch_size,
+        max_concurrency,
+        max_retries,
+        progress,
+        extra_body,
+        region,
+    )
     return _resolve(client, region).embed(
         texts,
         model=model,
@@ -1050,6 +1319,21 @@ async def aembed(
     client: AnyClient | None = None,
 ) -> Embeddings:
     """Awaitable :func:`embed`; cancelling it cancels every request in flight."""
+    _check_embed_args(
+        texts,
+        model,
+        input_type,
+        dimensions,
+        embedding_type,
+        truncate,
+        family,
+        batch_size,
+        max_concurrency,
+        max_retries,
+        progress,
+        extra_body,
+        region,
+    )
     return await _resolve(client, region).aembed(
         texts,
         model=model,

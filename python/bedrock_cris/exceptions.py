@@ -33,6 +33,7 @@ __all__ = [
     "InvalidEndpointConfigurationError",
     "OperationNotPageableError",
     "NoRegionError",
+    "InvalidRegionError",
     "UnknownServiceError",
     "HTTPClientError",
     "ConnectionError",
@@ -111,6 +112,13 @@ class NoRegionError(BotoCoreError):
     """No region was given and none is configured."""
 
     fmt = "You must specify a region."
+
+
+class InvalidRegionError(BotoCoreError, ValueError):
+    """The region name is not a valid host label (e.g. ``"us east 1"``); raised when the
+    client is built, as botocore raises it."""
+
+    fmt = "Provided region_name '{region_name}' doesn't match a supported format."
 
 
 class InvalidEndpointConfigurationError(BotoCoreError):
