@@ -48,6 +48,9 @@ pub struct CallRecord {
     body: Option<SdkBody>,
     /// The event messages of the last response, when its frames are kept.
     pub frames: Option<FrameQueue>,
+    /// The call's place among its client's requests in flight: a stream
+    /// takes it, to hold it until the stream ends.
+    pub place: Option<crate::bound::Place>,
 }
 
 impl CallRecord {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
 use crate::ops::bidirectional::InvokeModelWithBidirectionalStream;
 use crate::ops::json::{
@@ -51,6 +52,8 @@ pub struct NativeClient {
     options: ClientOptions,
     max_attempts: u32,
     stream_idle: std::time::Duration,
+    /// The bound on this client's requests in flight.
+    in_flight: InFlight,
     region: String,
     /// Identifies this client in each thread's [`THREAD_CLIENTS`].
     id: u64,
@@ -135,6 +138,11 @@ impl NativeClient {
         sdk
     }
 
+    /// The bound on this client's requests in flight.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
+    }
+
     /// What an operation's result needs to know of this client.
     pub fn context(&self) -> CallContext {
         CallContext {
@@ -165,6 +173,7 @@ impl NativeClient {
         Ok(Self {
             max_attempts: options.max_attempts(),
             stream_idle: options.stream_idle(),
+            in_flight: InFlight::new(options.max_connections),
             built: Mutex::new(Built {
                 pid: std::process::id(),
                 sdk,

@@ -43,6 +43,9 @@ pub struct ClientOptions {
     pub read_timeout: Option<f64>,
     pub max_attempts: Option<u32>,
     pub retry_mode: Option<String>,
+    /// Requests in flight at once (`max_pool_connections`; None: from the
+    /// file-descriptor limit, see `crate::bound`).
+    pub max_connections: Option<usize>,
     /// Certificates to trust instead of the system's (`verify="/path"`, `AWS_CA_BUNDLE`).
     pub ca_bundle: Option<CaBundle>,
 }
@@ -150,6 +153,7 @@ impl ClientOptions {
             read_timeout: get(options, "read_timeout")?,
             max_attempts: get(options, "total_max_attempts")?,
             retry_mode: get(options, "retry_mode")?,
+            max_connections: get(options, "max_pool_connections")?,
             ca_bundle,
         };
         resolved.protect_secrets();
@@ -267,18 +271,11 @@ impl ClientOptions {
         } else {
             RetryConfig::standard()
         };
-        let base = base.with_max_attempts(self.max_attempts());
-        // Retry Behavior 2.1 (opt-in with AWS_NEW_RETRIES_2026=true in both
-        // SDKs) is always used for adaptive mode: under 2.0 the rate limiter's
-        // cold start charges retries against an empty bucket, so two throttles
-        // in a row stall a call for tens of seconds.
-        let new_retries = std::env::var("AWS_NEW_RETRIES_2026")
-            .is_ok_and(|value| value.eq_ignore_ascii_case("true"));
-        if adaptive || new_retries {
-            base.with_retry_spec(aws_smithy_types::retry::RetrySpec::v2_1())
-        } else {
-            base
-        }
+        // Retry Behavior 2.1, as botocore >= 1.44 always uses it: a 50 ms base
+        // backoff for errors other than throttling (1 s for throttling), and
+        // an adaptive rate limiter that does not stall on a cold start.
+        base.with_max_attempts(self.max_attempts())
+            .with_retry_spec(aws_smithy_types::retry::RetrySpec::v2_1())
     }
 
     fn timeout_config(&self) -> TimeoutConfig {
@@ -361,6 +358,7 @@ pub async fn build_client(
     let shared = loader.load().await;
     let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)
+        .retry_classifier(crate::transport::BotocoreRetries)
         .build();
     Ok(aws_sdk_bedrockruntime::Client::from_conf(config))
 }

@@ -15,6 +15,7 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::capture::CallRecord;
 use crate::ops::CallContext;
+use crate::transport;
 
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -116,23 +117,37 @@ where
         return raise_named(py, "InvalidEndpointConfigurationError", &[("msg", message)]);
     }
     let result = match &error {
+        SdkError::ServiceError(service) if service.raw().status().is_success() => {
+            // A success status whose body does not parse as the operation's output.
+            Ok(unparsable(py, operation, service.raw(), &chain(&error)))
+        }
         SdkError::ServiceError(service) => {
             service_error(py, operation, service.raw(), record, context)
         }
         SdkError::ResponseError(response) => {
-            // A response that could not be parsed: report it as the service's
-            // error when it was one, else as a transport failure.
+            // A response that could not be read or parsed: the service's error
+            // when it was one, else a broken body or an unparsable answer.
             let raw = response.raw();
             if raw.status().as_u16() >= 300 {
                 service_error(py, operation, raw, record, context)
+            } else if transport::is_broken_body(&error) {
+                Ok(transport_for(
+                    py,
+                    "body",
+                    &record.url,
+                    &chain(&error),
+                    operation,
+                ))
             } else {
-                Ok(transport(py, "response", &record.url, &chain(&error)))
+                Ok(unparsable(py, operation, raw, &chain(&error)))
             }
         }
         SdkError::TimeoutError(_) => Ok(transport(py, "read_timeout", &record.url, "")),
         SdkError::DispatchFailure(dispatch) => {
             let text = chain(&error);
-            let kind = if dispatch.is_timeout() {
+            let kind = if transport::is_unreadable_answer(&error) {
+                "closed"
+            } else if dispatch.is_timeout() {
                 if text.contains("connect") {
                     "connect_timeout"
                 } else {
@@ -196,13 +211,33 @@ fn service_error(
 }
 
 fn transport(py: Python<'_>, kind: &str, url: &str, detail: &str) -> PyErr {
+    transport_for(py, kind, url, detail, "")
+}
+
+/// As [`transport`], for a failure whose class depends on the operation.
+fn transport_for(py: Python<'_>, kind: &str, url: &str, detail: &str, operation: &str) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let exc = exceptions(py)?
             .getattr("_transport_error")?
-            .call1((kind, url, detail))?;
+            .call1((kind, url, detail, operation))?;
         Ok(PyErr::from_value(exc))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// `ResponseParserError`: a success status with a body that is not the
+/// operation's output (botocore would hand back whatever it made of it).
+fn unparsable(py: Python<'_>, operation: &str, raw: &HttpResponse, detail: &str) -> PyErr {
+    let status = raw.status().as_u16().to_string();
+    raise_named(
+        py,
+        "ResponseParserError",
+        &[
+            ("operation_name", operation),
+            ("status", status.as_str()),
+            ("error", detail),
+        ],
+    )
 }
 
 /// The error and all its sources, as one line (the SDK nests the useful part).

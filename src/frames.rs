@@ -4,9 +4,10 @@
 //! frame as the wire reference (members the wire did not carry stay out, maps
 //! and documents keep wire order), as non-streaming answers are with the body.
 //!
-//! The tap also enforces botocore's event-stream limits from each message's
-//! prelude, before buffering any of it: a frame that claims more is refused
-//! at once instead of being read into memory.
+//! The tap also checks each message as botocore's parser does, raising its
+//! errors in its order: the prelude's checksum, then its limits (before any
+//! of the message is buffered: a frame that claims more is refused at once
+//! instead of being read into memory), then the message's checksum.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -46,21 +47,38 @@ impl RawEvent {
     }
 }
 
+/// A `:message-type error` message: the service's error in the middle of a
+/// stream (the SDK's decoder does not know this message type; botocore
+/// raises `EventStreamError` with its code and message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorFrame {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    events: VecDeque<RawEvent>,
+    error: Option<ErrorFrame>,
+}
+
 /// Event messages seen by the tap and not yet claimed by the stream's reader.
 #[derive(Debug, Clone, Default)]
-pub struct FrameQueue(Arc<Mutex<VecDeque<RawEvent>>>);
+pub struct FrameQueue(Arc<Mutex<Seen>>);
 
 impl FrameQueue {
-    /// The oldest unclaimed event message.
-    pub fn pop(&self) -> Option<RawEvent> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).pop_front()
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn push(&self, event: RawEvent) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push_back(event);
+    /// The oldest unclaimed event message.
+    pub fn pop(&self) -> Option<RawEvent> {
+        self.seen().events.pop_front()
+    }
+
+    /// The error message that ended the stream, if one did.
+    pub fn error(&self) -> Option<ErrorFrame> {
+        self.seen().error.clone()
     }
 
     /// Wraps `body` so its event messages are queued here.
@@ -73,13 +91,40 @@ impl FrameQueue {
     }
 }
 
-/// A message whose prelude breaks botocore's limits (its messages, its numbers).
+/// A message botocore's parser refuses (its exception names and messages).
 #[derive(Debug)]
 pub enum FrameError {
     InvalidHeadersLength(usize),
     InvalidPayloadLength(usize),
     /// The total length is smaller than the framing it must contain.
     InvalidMessageLength(usize),
+    /// (expected, calculated), of the prelude or of the whole message.
+    ChecksumMismatch(u32, u32),
+}
+
+impl FrameError {
+    /// The arguments of botocore's exception class for this error.
+    pub fn arguments(&self) -> Vec<u64> {
+        match self {
+            FrameError::InvalidHeadersLength(length) | FrameError::InvalidPayloadLength(length) => {
+                vec![*length as u64]
+            }
+            FrameError::InvalidMessageLength(_) => vec![],
+            FrameError::ChecksumMismatch(expected, calculated) => {
+                vec![u64::from(*expected), u64::from(*calculated)]
+            }
+        }
+    }
+
+    /// The name of botocore's exception class for this error (botocore.eventstream).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            FrameError::InvalidHeadersLength(_) => "InvalidHeadersLength",
+            FrameError::InvalidPayloadLength(_) => "InvalidPayloadLength",
+            FrameError::InvalidMessageLength(_) => "ParserError",
+            FrameError::ChecksumMismatch(..) => "ChecksumMismatch",
+        }
+    }
 }
 
 impl std::fmt::Display for FrameError {
@@ -96,6 +141,10 @@ impl std::fmt::Display for FrameError {
             FrameError::InvalidMessageLength(length) => write!(
                 f,
                 "Message length of {length} is shorter than its prelude, headers and checksum"
+            ),
+            FrameError::ChecksumMismatch(expected, calculated) => write!(
+                f,
+                "Checksum mismatch: expected 0x{expected:08x}, calculated 0x{calculated:08x}"
             ),
         }
     }
@@ -120,7 +169,7 @@ impl TapBody {
                 if chunk.len() - at < total {
                     break;
                 }
-                self.record(chunk.slice(at..at + total));
+                self.record(chunk.slice(at..at + total))?;
                 at += total;
             }
         }
@@ -130,23 +179,37 @@ impl TapBody {
                 break;
             }
             let message = self.pending.split_to(total).freeze();
-            self.record(message);
+            self.record(message)?;
         }
         Ok(())
     }
 
-    fn record(&self, message: Bytes) {
-        if let Some(event) = event_of(&message) {
-            self.queue.push(event);
+    fn record(&self, message: Bytes) -> Result<(), FrameError> {
+        let body_end = message.len() - 4;
+        let expected = read_u32(&message, body_end);
+        let calculated = crc32fast::hash(&message[..body_end]);
+        if expected != calculated {
+            return Err(FrameError::ChecksumMismatch(expected, calculated));
         }
+        match message_of(&message) {
+            Some(Message::Event(event)) => self.queue.seen().events.push_back(event),
+            Some(Message::Error(error)) => self.queue.seen().error = Some(error),
+            None => {}
+        }
+        Ok(())
     }
 }
 
 /// The total length a message's prelude claims, once the prelude is there,
-/// checked against botocore's limits.
+/// checked (its checksum, then botocore's limits).
 fn message_length(buffer: &[u8]) -> Result<Option<usize>, FrameError> {
     if buffer.len() < PRELUDE_LENGTH {
         return Ok(None);
+    }
+    let expected = read_u32(buffer, 8);
+    let calculated = crc32fast::hash(&buffer[..8]);
+    if expected != calculated {
+        return Err(FrameError::ChecksumMismatch(expected, calculated));
     }
     let total = read_u32(buffer, 0) as usize;
     let headers = read_u32(buffer, 4) as usize;
@@ -166,14 +229,21 @@ fn read_u32(buffer: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([buffer[at], buffer[at + 1], buffer[at + 2], buffer[at + 3]])
 }
 
-/// The event type and payload of a complete `:message-type event` message;
-/// None for other messages (exceptions, errors) or headers that do not parse
-/// (the SDK's decoder reports those).
-fn event_of(message: &Bytes) -> Option<RawEvent> {
+/// What the tap keeps of a message.
+enum Message {
+    Event(RawEvent),
+    Error(ErrorFrame),
+}
+
+/// The event type and payload of a complete `:message-type event` message,
+/// or the code and message of an error message; None for other messages
+/// (exceptions) or headers that do not parse (the SDK's decoder reports those).
+fn message_of(message: &Bytes) -> Option<Message> {
     let headers_end = PRELUDE_LENGTH + read_u32(message, 4) as usize;
     let payload_end = message.len().checked_sub(4)?;
     let mut at = PRELUDE_LENGTH;
     let (mut message_type, mut event_type) = (None, None);
+    let (mut error_code, mut error_message) = (None, None);
     while at < headers_end {
         let name_length = usize::from(*message.get(at)?);
         let name = message.get(at + 1..at + 1 + name_length)?;
@@ -200,18 +270,27 @@ fn event_of(message: &Bytes) -> Option<RawEvent> {
         match name {
             b":message-type" if value_type == 7 => message_type = Some(value),
             b":event-type" if value_type == 7 => event_type = Some(value),
+            b":error-code" if value_type == 7 => error_code = Some(value),
+            b":error-message" if value_type == 7 => error_message = Some(value),
             _ => {}
         }
     }
+    let text = |(start, end): (usize, usize)| String::from_utf8_lossy(&message[start..end]);
     let (start, end) = message_type?;
-    if &message[start..end] != b"event" || headers_end > payload_end {
-        return None;
+    match &message[start..end] {
+        b"event" if headers_end <= payload_end => {
+            let (start, end) = event_type?;
+            Some(Message::Event(RawEvent {
+                event_type: message.slice(start..end),
+                payload: message.slice(headers_end..payload_end),
+            }))
+        }
+        b"error" => Some(Message::Error(ErrorFrame {
+            code: error_code.map(text).unwrap_or_default().into_owned(),
+            message: error_message.map(text).unwrap_or_default().into_owned(),
+        })),
+        _ => None,
     }
-    let (start, end) = event_type?;
-    Some(RawEvent {
-        event_type: message.slice(start..end),
-        payload: message.slice(headers_end..payload_end),
-    })
 }
 
 impl Body for TapBody {
@@ -246,8 +325,7 @@ impl Body for TapBody {
 mod tests {
     use super::*;
 
-    /// An event message with string headers, as the service frames it (CRCs
-    /// are not checked by the tap, so zeros do).
+    /// An event message with string headers, as the service frames it.
     fn message(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
         let mut encoded = Vec::new();
         for (name, value) in headers {
@@ -261,11 +339,23 @@ mod tests {
         let mut out = Vec::new();
         out.extend_from_slice(&(total as u32).to_be_bytes());
         out.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
-        out.extend_from_slice(&[0; 4]);
+        let prelude_crc = crc32fast::hash(&out);
+        out.extend_from_slice(&prelude_crc.to_be_bytes());
         out.extend_from_slice(&encoded);
         out.extend_from_slice(payload);
-        out.extend_from_slice(&[0; 4]);
+        let message_crc = crc32fast::hash(&out);
+        out.extend_from_slice(&message_crc.to_be_bytes());
         out
+    }
+
+    /// A bare prelude claiming `total` bytes with `headers` bytes of headers.
+    fn prelude(total: u32, headers: u32) -> Bytes {
+        let mut out = Vec::new();
+        out.extend_from_slice(&total.to_be_bytes());
+        out.extend_from_slice(&headers.to_be_bytes());
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_be_bytes());
+        Bytes::from(out)
     }
 
     fn event(kind: &str, payload: &str) -> Vec<u8> {
@@ -325,30 +415,58 @@ mod tests {
     }
 
     #[test]
+    fn error_messages_are_kept_for_the_reader() {
+        let mut body = tap();
+        let error = message(
+            &[
+                (":message-type", "error"),
+                (":error-code", "InternalFailure"),
+                (":error-message", "it broke"),
+            ],
+            b"",
+        );
+        body.feed(&Bytes::from(error)).unwrap();
+        assert_eq!(
+            body.queue.error(),
+            Some(ErrorFrame {
+                code: "InternalFailure".into(),
+                message: "it broke".into()
+            })
+        );
+        assert!(body.queue.pop().is_none());
+    }
+
+    #[test]
     fn oversized_preludes_are_refused_before_buffering() {
-        let mut claim = Vec::new();
-        claim.extend_from_slice(&(2_u32 << 30).to_be_bytes());
-        claim.extend_from_slice(&16_u32.to_be_bytes());
-        claim.extend_from_slice(&[0; 4]);
-        let error = tap().feed(&Bytes::from(claim)).unwrap_err();
+        let error = tap().feed(&prelude(2 << 30, 16)).unwrap_err();
         assert_eq!(
             error.to_string(),
             "Payload length of 2147483616 exceeded the maximum of 25165824"
         );
-        let mut headers = Vec::new();
-        headers.extend_from_slice(&1_000_000_u32.to_be_bytes());
-        headers.extend_from_slice(&200_000_u32.to_be_bytes());
-        headers.extend_from_slice(&[0; 4]);
-        let error = tap().feed(&Bytes::from(headers)).unwrap_err();
+        assert_eq!(error.class_name(), "InvalidPayloadLength");
+        let error = tap().feed(&prelude(1_000_000, 200_000)).unwrap_err();
         assert!(matches!(error, FrameError::InvalidHeadersLength(200_000)));
-        let mut short = Vec::new();
-        short.extend_from_slice(&10_u32.to_be_bytes());
-        short.extend_from_slice(&0_u32.to_be_bytes());
-        short.extend_from_slice(&[0; 4]);
         assert!(matches!(
-            tap().feed(&Bytes::from(short)).unwrap_err(),
+            tap().feed(&prelude(10, 0)).unwrap_err(),
             FrameError::InvalidMessageLength(10)
         ));
+    }
+
+    #[test]
+    fn checksums_are_checked_as_botocore_checks_them() {
+        // The prelude's checksum comes first, even before its limits.
+        let mut bad_prelude = prelude(2 << 30, 16).to_vec();
+        bad_prelude[11] ^= 1;
+        let error = tap().feed(&Bytes::from(bad_prelude)).unwrap_err();
+        assert_eq!(error.class_name(), "ChecksumMismatch");
+        assert!(error
+            .to_string()
+            .starts_with("Checksum mismatch: expected 0x"));
+        let mut bad_message = event("chunk", r#"{"bytes":"eA=="}"#);
+        let last = bad_message.len() - 1;
+        bad_message[last] ^= 1;
+        let error = tap().feed(&Bytes::from(bad_message)).unwrap_err();
+        assert!(matches!(error, FrameError::ChecksumMismatch(..)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod aio;
+mod bound;
 pub mod bridge;
 mod capture;
 mod client;
@@ -19,6 +20,7 @@ mod logging;
 mod ops;
 mod runtime;
 mod stream;
+mod transport;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -31,7 +31,8 @@ use pyo3::types::{PyBytes, PyDict};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::frames::{FrameQueue, RawEvent};
+use crate::capture::CallRecord;
+use crate::frames::{FrameError, FrameQueue, RawEvent};
 use crate::{aio, convert, errors, runtime};
 
 /// The event's frame as JSON, parsed only when a dict is built from it.
@@ -77,8 +78,10 @@ enum Failure {
     },
     /// No event within the idle timeout.
     Timeout,
-    /// The connection dropped, or a frame was corrupt.
+    /// The connection dropped.
     Transport(String),
+    /// A frame botocore's parser refuses: (its class name, arguments, message).
+    Frame(&'static str, Vec<u64>, String),
 }
 
 type Item = Result<Event, Failure>;
@@ -131,6 +134,9 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
+        if let Some(frame) = inner.downcast_ref::<FrameError>() {
+            return Failure::Frame(frame.class_name(), frame.arguments(), frame.to_string());
+        }
         text.push_str(": ");
         text.push_str(&inner.to_string());
         source = inner.source();
@@ -162,7 +168,16 @@ async fn pump(
                 received = &mut recv => break match received {
                     Ok(Some(event)) => Ok(event),
                     Ok(None) => return,
-                    Err(failure) => Err(failure),
+                    // The SDK fails on an error message; the tap kept what it said.
+                    Err(failure) => Err(match frames.as_ref().and_then(FrameQueue::error) {
+                        Some(error) => Failure::Service {
+                            exception_type: String::new(),
+                            error_code: error.code,
+                            error_message: error.message,
+                            payload: Vec::new(),
+                        },
+                        None => failure,
+                    }),
                 },
                 () = &mut timer => {
                     let deadline = last_event + idle;
@@ -266,17 +281,22 @@ async fn recv_spinning(receiver: &mut mpsc::Receiver<Item>, spin: Duration) -> O
 
 impl EventStream {
     /// Starts pumping `source` on the shared runtime.
-    /// `frames`: the tap on the answer's body, whose event messages are the
-    /// wire reference each event is converted against.
+    /// From `record` it takes the tap on the answer's body (whose event
+    /// messages are the wire reference each event is converted against) and
+    /// the call's place in flight, held by the pump until the stream ends.
     pub fn start(
         source: Source,
-        frames: Option<FrameQueue>,
+        record: &mut CallRecord,
         idle: Duration,
         operation: &'static str,
-        endpoint_url: String,
     ) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let handle = runtime::get().spawn(pump(source, frames, idle, tx));
+        let (frames, place) = (record.frames.take(), record.place.take());
+        let handle = runtime::get().spawn(async move {
+            pump(source, frames, idle, tx).await;
+            drop(place);
+        });
+        let endpoint_url = record.url.clone();
         EventStream {
             state: Arc::new(State {
                 receiver: tokio::sync::Mutex::new(rx),
@@ -367,6 +387,14 @@ impl EventStream {
                     &self.endpoint_url,
                     text,
                 ))?,
+                Failure::Frame(class, arguments, message) => {
+                    let class = module.getattr(class)?;
+                    if arguments.is_empty() {
+                        class.call1((message,))?
+                    } else {
+                        class.call1(pyo3::types::PyTuple::new(py, arguments)?)?
+                    }
+                }
             };
             Ok(PyErr::from_value(exc))
         };

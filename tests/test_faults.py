@@ -18,6 +18,7 @@ from typing import Any
 import bedrock_cris
 import boto3
 import botocore.auth
+import botocore.eventstream
 import botocore.exceptions
 import pytest
 from bedrock_cris import exceptions
@@ -302,12 +303,15 @@ def drain(response: Any) -> list[Any]:
 def test_corrupt_crc(emulator: Any) -> None:
     emulator.fail_stream(STREAM_MODEL, 2, "corrupt_crc")
     boto, ours = both(emulator)
-    with pytest.raises(Exception):  # noqa: B017 - botocore raises a parser error
-        drain(boto.converse_stream(modelId=STREAM_MODEL, messages=MESSAGES))
+    boto_events: list[Any] = []
+    with pytest.raises(botocore.eventstream.ChecksumMismatch) as theirs:
+        boto_events.extend(boto.converse_stream(modelId=STREAM_MODEL, messages=MESSAGES)["stream"])
     events: list[Any] = []
-    with pytest.raises(exceptions.ResponseStreamingError):
+    with pytest.raises(exceptions.ChecksumMismatch) as info:
         events.extend(ours.converse_stream(modelId=STREAM_MODEL, messages=MESSAGES)["stream"])
-    assert len(events) == 2
+    assert isinstance(info.value, botocore.eventstream.ChecksumMismatch)
+    assert str(info.value) == str(theirs.value)
+    assert len(events) == len(boto_events) == 2
     assert labels(emulator) == ["stream:corrupt_crc@2"] * 2
 
 

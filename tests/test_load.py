@@ -233,20 +233,30 @@ def test_sequential_calls_do_not_leak(emulator: Any) -> None:
 
 
 def test_no_pool_setting_needed_for_many_threads(emulator: Any) -> None:
-    """max_pool_connections is accepted and does not cap concurrency (unlike botocore's 10)."""
+    """Without a setting, 64 threads' calls are all in flight at once (botocore's pool of
+    10 would queue them); ``max_pool_connections`` bounds them, the rest waiting in turn."""
     emulator.set_latency(time_to_first_token=0.2)
-    client = bedrock_cris.client(
-        "bedrock-runtime",
-        **client_kwargs(emulator.endpoint_url, config=Config(max_pool_connections=2)),
-    )
-    started = time.monotonic()
-    threads = [
-        threading.Thread(target=client.converse, kwargs={"modelId": CLAUDE, "messages": MESSAGES})
-        for _ in range(64)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    # 64 calls of 0.2 s each at once: well under 64 * 0.2 / 2 s if nothing queues on a pool.
-    assert time.monotonic() - started < 3.0
+
+    def run(config: Config, calls: int) -> float:
+        client = bedrock_cris.client(
+            "bedrock-runtime", **client_kwargs(emulator.endpoint_url, config=config)
+        )
+        done: list[Any] = []
+        threads = [
+            threading.Thread(
+                target=lambda: done.append(client.converse(modelId=CLAUDE, messages=MESSAGES))
+            )
+            for _ in range(calls)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(done) == calls
+        return time.monotonic() - started
+
+    # 64 calls of 0.2 s each at once: well under 64 * 0.2 / 2 s if nothing queues.
+    assert run(Config(), 64) < 3.0
+    # 16 calls, 4 at a time: at least four rounds of 0.2 s.
+    assert run(Config(max_pool_connections=4), 16) >= 0.8

@@ -313,7 +313,7 @@ def test_abandoned_streams_release_their_connections(emulator: Any, ours: Any) -
 
 
 def test_corrupt_frame_raises_a_clear_error() -> None:
-    """A frame whose CRC does not match ends the stream with ResponseStreamingError."""
+    """A frame whose CRC does not match ends the stream with botocore's ChecksumMismatch."""
     import socket
     import threading
 
@@ -342,7 +342,7 @@ def test_corrupt_frame_raises_a_clear_error() -> None:
         ),
     )
     stream = client.converse_stream(modelId=CLAUDE, messages=MESSAGES)["stream"]
-    with pytest.raises(exceptions.ResponseStreamingError) as info:
+    with pytest.raises(exceptions.ChecksumMismatch) as info:
         list(stream)
-    assert "error" in str(info.value).lower()
+    assert str(info.value).startswith("Checksum mismatch: expected 0x00000000, calculated 0x")
     server.close()

@@ -79,9 +79,12 @@ def _our_classes() -> list[type]:
         value
         for value in vars(exceptions).values()
         if isinstance(value, type)
-        and issubclass(value, (exceptions.BotoCoreError, exceptions.ClientError))
+        and issubclass(
+            value, (exceptions.BotoCoreError, exceptions.ClientError, exceptions.ParserError)
+        )
         and value.__module__ == exceptions.__name__
         and not value.__name__.startswith("_")
+        and not value.__dict__.get("_no_botocore_counterpart", False)
         and value not in modeled
     ]
 
@@ -97,8 +100,11 @@ def _bridge_static(botocore_exceptions: ModuleType) -> None:
     if _static_done:
         return
     complete = True
+    # The event-stream parser's errors live in botocore.eventstream (loaded with a client).
+    eventstream = sys.modules.get("botocore.eventstream")
     for cls in _our_classes():
-        theirs = getattr(botocore_exceptions, cls.__name__, None)
+        home = eventstream if issubclass(cls, exceptions.ParserError) else botocore_exceptions
+        theirs = getattr(home, cls.__name__, None)
         if not isinstance(theirs, type):
             complete = False  # botocore.exceptions is still being imported: retry later
         elif _can_rebase(cls, theirs):

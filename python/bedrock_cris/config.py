@@ -177,6 +177,7 @@ class Config:
             "read_timeout": self.read_timeout,
             "total_max_attempts": self._total_max_attempts(),
             "retry_mode": (self.retries or {}).get("mode"),
+            "max_pool_connections": self.max_pool_connections,
         }
 
     def __repr__(self) -> str:

@@ -43,7 +43,12 @@ __all__ = [
     "ReadTimeoutError",
     "ConnectionClosedError",
     "ResponseStreamingError",
+    "ResponseParserError",
     "EventStreamError",
+    "ParserError",
+    "InvalidHeadersLength",
+    "InvalidPayloadLength",
+    "ChecksumMismatch",
     *_model.ERROR_SHAPES,
 ]
 
@@ -203,6 +208,58 @@ class ResponseStreamingError(HTTPClientError):
     """Reading a streamed answer failed (dropped connection, corrupt frame)."""
 
     fmt = "An error occurred while reading from response stream: {error}"
+
+
+class ResponseParserError(BotoCoreError):
+    """A success status whose body is not the operation's output (botocore hands back
+    whatever it made of such a body; this package says so instead)."""
+
+    fmt = "Unable to parse the {operation_name} response (HTTP {status}): {error}"
+    _no_botocore_counterpart = True  # botocore raises nothing here
+
+
+class ParserError(Exception):
+    """An event-stream frame could not be parsed (botocore.eventstream's base class);
+    the subclasses below are raised while iterating a stream, as botocore raises them."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> ParserError:
+        made = _instance_class(cls)
+        return super(ParserError, made).__new__(made)
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self._init_args: tuple[Any, ...] = (message,)
+
+    def __reduce__(self) -> Any:
+        return _exception_from_packed_args, (_public_class(self.__class__), self._init_args)
+
+
+class InvalidHeadersLength(ParserError):
+    """A frame's prelude claims more than 128 KiB of headers; refused before reading them."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"Header length of {length} exceeded the maximum of {128 * 1024}")
+        self._init_args = (length,)
+
+
+class InvalidPayloadLength(ParserError):
+    """A frame's prelude claims more than 24 MiB of payload; refused before reading it."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"Payload length of {length} exceeded the maximum of {24 * 1024 * 1024}"
+        )
+        self._init_args = (length,)
+
+
+class ChecksumMismatch(ParserError):
+    """A frame's prelude or message checksum (CRC32) is wrong."""
+
+    def __init__(self, expected: int, calculated: int) -> None:
+        super().__init__(
+            f"Checksum mismatch: expected 0x{expected:08x}, calculated 0x{calculated:08x}"
+        )
+        self._init_args = (expected, calculated)
 
 
 class ClientError(Exception):
@@ -426,8 +483,15 @@ def _event_stream_error(
     return _stream_error_class(shape_name)(response, operation_name)
 
 
-def _transport_error(kind: str, endpoint_url: str, detail: str) -> Exception:
+def _transport_error(
+    kind: str, endpoint_url: str, detail: str, operation_name: str = ""
+) -> Exception:
     """Builds the exception botocore raises for a transport failure (called from Rust)."""
+    if kind == "body":
+        # botocore reads a streaming payload only when the caller reads it, and
+        # raises ResponseStreamingError then; other answers it reads at once.
+        streaming = _model.STREAMING_OUTPUT.get(operation_name, ("", ""))[1] == "blob"
+        kind = "stream" if streaming else "closed"
     if kind == "connect":
         return EndpointConnectionError(endpoint_url=endpoint_url)
     if kind == "ssl":

@@ -217,7 +217,7 @@ impl Operation for InvokeModelWithBidirectionalStream {
     fn finish<'py>(
         py: Python<'py>,
         (output, failure): Self::Output,
-        record: &CallRecord,
+        record: &mut CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record, context)?;
@@ -225,10 +225,9 @@ impl Operation for InvokeModelWithBidirectionalStream {
             convert::invoke_model_with_bidirectional_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Bidirectional(receiver),
-            record.frames.clone(),
+            record,
             context.stream_idle,
             Self::NAME,
-            record.url.clone(),
         )
         .with_input_failure(failure);
         result.set_item(pyo3::intern!(py, "body"), Py::new(py, stream)?)?;

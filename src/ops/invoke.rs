@@ -37,7 +37,7 @@ impl Operation for InvokeModel {
     fn finish<'py>(
         py: Python<'py>,
         mut output: InvokeModelOutput,
-        record: &CallRecord,
+        record: &mut CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record, context)?;

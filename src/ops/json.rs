@@ -35,7 +35,7 @@ macro_rules! json_operation {
             fn finish<'py>(
                 py: Python<'py>,
                 output: Self::Output,
-                record: &CallRecord,
+                record: &mut CallRecord,
                 context: &CallContext,
             ) -> PyResult<Bound<'py, PyAny>> {
                 let result = result_dict(py, record, context)?;

@@ -14,6 +14,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use crate::bound::InFlight;
 use crate::capture::{self, CallRecord};
 use crate::client::NativeClient;
 use crate::{errors, runtime};
@@ -45,11 +46,12 @@ pub trait Operation {
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<Self::Output, Self::Error>>;
 
-    /// Builds the boto3-shaped result from the SDK output.
+    /// Builds the boto3-shaped result from the SDK output (a stream takes
+    /// `record.place`, so the call stays in flight until the stream ends).
     fn finish<'py>(
         py: Python<'py>,
         output: Self::Output,
-        record: &CallRecord,
+        record: &mut CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>>;
 }
@@ -92,13 +94,30 @@ pub fn call_sync<'py, Op: Operation>(
     } else {
         client.sdk()
     };
-    let pending = capture::recorded(Op::KEEP, Op::prepare(&sdk, params)?);
+    let pending = in_flight(
+        client.in_flight().clone(),
+        Op::prepare(&sdk, params)?,
+        Op::KEEP,
+    );
     let (result, record) = if here {
         runtime::wait_here(py, pending)?
     } else {
         runtime::wait(py, pending)?
     };
-    finish::<Op>(py, result, &record, &client.context())
+    finish::<Op>(py, result, record, &client.context())
+}
+
+/// `pending` recorded, once it has a place among the client's requests in
+/// flight (waiting for one counts toward no timeout).
+async fn in_flight<O, E>(
+    bound: InFlight,
+    pending: Pending<O, E>,
+    keep: capture::Keep,
+) -> (SdkResult<O, E>, CallRecord) {
+    let place = bound.enter().await;
+    let (result, mut record) = capture::recorded(keep, pending).await;
+    record.place = Some(place);
+    (result, record)
 }
 
 /// The asyncio door: an awaitable of the same result; cancelling it cancels the request.
@@ -109,22 +128,23 @@ pub fn call_async<'py, Op: Operation>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let pending = Op::prepare(&client.sdk(), params)?;
     let context = client.context();
+    let bound = client.in_flight().clone();
     // The result is built on the event loop's thread, not on a worker.
     crate::aio::complete_on_loop(py, async move {
-        let (result, record) = capture::recorded(Op::KEEP, pending).await;
-        move |py: Python<'_>| finish::<Op>(py, result, &record, &context).map(Bound::unbind)
+        let (result, record) = in_flight(bound, pending, Op::KEEP).await;
+        move |py: Python<'_>| finish::<Op>(py, result, record, &context).map(Bound::unbind)
     })
 }
 
 fn finish<'py, Op: Operation>(
     py: Python<'py>,
     result: SdkResult<Op::Output, Op::Error>,
-    record: &CallRecord,
+    mut record: CallRecord,
     context: &CallContext,
 ) -> PyResult<Bound<'py, PyAny>> {
     match result {
-        Ok(output) => Op::finish(py, output, record, context),
-        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, record, context)),
+        Ok(output) => Op::finish(py, output, &mut record, context),
+        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, &record, context)),
     }
 }
 

@@ -39,17 +39,16 @@ impl Operation for ConverseStream {
     fn finish<'py>(
         py: Python<'py>,
         output: ConverseStreamOutput,
-        record: &CallRecord,
+        record: &mut CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record, context)?;
         let receiver = convert::converse_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Converse(receiver),
-            record.frames.clone(),
+            record,
             context.stream_idle,
             Self::NAME,
-            record.url.clone(),
         );
         result.set_item(pyo3::intern!(py, "stream"), Py::new(py, stream)?)?;
         Ok(result.into_any())
@@ -82,7 +81,7 @@ impl Operation for InvokeModelWithResponseStream {
     fn finish<'py>(
         py: Python<'py>,
         output: InvokeModelWithResponseStreamOutput,
-        record: &CallRecord,
+        record: &mut CallRecord,
         context: &CallContext,
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record, context)?;
@@ -90,10 +89,9 @@ impl Operation for InvokeModelWithResponseStream {
             convert::invoke_model_with_response_stream_output(py, output, None, &result)?;
         let stream = EventStream::start(
             Source::Response(receiver),
-            record.frames.clone(),
+            record,
             context.stream_idle,
             Self::NAME,
-            record.url.clone(),
         );
         result.set_item(pyo3::intern!(py, "body"), Py::new(py, stream)?)?;
         Ok(result.into_any())
