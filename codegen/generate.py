@@ -9,7 +9,11 @@ Inputs (both pinned):
 
 Outputs:
   * src/convert/generated.rs
+  * src/ops/generated.rs -- the per-operation table: `json_operation!` registrations, `dispatch!`
   * python/bedrock_cris/_model.py
+  * python/bedrock_cris/_operations.py and .pyi -- the facade's per-operation methods (blocking
+    and asyncio), with docstrings from the model, and `client.exceptions`' classes
+  * python/bedrock_cris/_modeled_errors.py -- the modelled exception classes
 
 Usage: python3 codegen/generate.py [--check]
 Stdlib only, Python 3.9+.
@@ -17,11 +21,14 @@ Stdlib only, Python 3.9+.
 
 import glob
 import gzip
+import html.parser
 import json
+import keyword
 import os
 import re
 import subprocess
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -31,6 +38,10 @@ BOTOCORE_VERSION = "1.44.8"
 SDK_CRATE = "aws-sdk-bedrockruntime"
 OUT_RS = os.path.join(ROOT, "src", "convert", "generated.rs")
 OUT_PY = os.path.join(ROOT, "python", "bedrock_cris", "_model.py")
+OUT_OPS_RS = os.path.join(ROOT, "src", "ops", "generated.rs")
+OUT_OPS_PY = os.path.join(ROOT, "python", "bedrock_cris", "_operations.py")
+OUT_OPS_PYI = os.path.join(ROOT, "python", "bedrock_cris", "_operations.pyi")
+OUT_ERRORS_PY = os.path.join(ROOT, "python", "bedrock_cris", "_modeled_errors.py")
 
 # ---------------------------------------------------------------------------------------------
 # Known divergences between the botocore model and the Rust SDK. Anything not listed here that
@@ -91,6 +102,56 @@ BRIDGEABLE_KINDS = ("string", "integer", "long", "boolean")
 # SDK operations the botocore model does not have (ignored, listed for the record). Empty: an SDK
 # operation missing from the model, or a listed one present in it, makes generation fail.
 SDK_ONLY_OPERATIONS = set()
+
+# ---------------------------------------------------------------------------------------------
+# The facade's per-operation facts that are not in the model. Everything else about an operation
+# (its Rust table entry, its blocking and asyncio methods, their docstrings and signatures, its
+# errors) is generated from the model, so an operation the model and the SDK both have needs no
+# hand edit outside these tables.
+# ---------------------------------------------------------------------------------------------
+# OperationName -> its `crate::ops::Operation` written by hand (module::Type under src/ops/): the
+# operations whose request or answer streams, or whose answer's payload is a blob. Every other
+# operation's answer is one JSON document, and `json_operation!` (src/ops/json.rs) implements it
+# from the generated converters. A streaming operation not listed, a listed one the model lacks
+# and a type src/ops/ does not define make generation fail.
+HAND_WRITTEN_OPERATIONS = {
+    "ConverseStream": "streaming::ConverseStream",
+    "InvokeModel": "invoke::InvokeModel",
+    "InvokeModelWithBidirectionalStream": "bidirectional::InvokeModelWithBidirectionalStream",
+    "InvokeModelWithResponseStream": "streaming::InvokeModelWithResponseStream",
+}
+# OperationName -> (blocking, asyncio): what the facade's method docstring says beyond the model's
+# documentation (what the result streams and how to read it). A stale entry fails generation.
+FACADE_NOTES = {
+    "ConverseStream": (
+        'Iterate ``response["stream"]`` for the answer\'s events, one dict at a time, as they'
+        " arrive (``{'contentBlockDelta': {'delta': {'text': ...}, 'contentBlockIndex': 0}}``).",
+        'Iterate ``response["stream"]`` with ``async for`` for the answer\'s events, one dict at'
+        " a time, as they arrive.",
+    ),
+    "InvokeModel": (
+        '``response["body"]`` is a ``StreamingBody``: ``read()``, ``read(n)``, ``iter_chunks()``,'
+        " ``iter_lines()``, ``close()``, ``with``.",
+        '``response["body"]`` is a ``StreamingBody``: ``read()``, ``read(n)``, ``iter_chunks()``,'
+        " ``iter_lines()``, ``close()``, ``with``.",
+    ),
+    "InvokeModelWithBidirectionalStream": (
+        "Duplex stream (boto3 cannot do it): ``body`` is an :class:`InputStream` to ``send()``"
+        " into, or an iterable of input events (``{'chunk': {'bytes': b'...'}}``); iterate"
+        ' ``response["body"]`` for the output events as they arrive.',
+        "Awaitable duplex stream: ``await body.send_async(event)`` on the :class:`InputStream`,"
+        ' ``async for`` over ``response["body"]``.',
+    ),
+    "InvokeModelWithResponseStream": (
+        'Like ``invoke_model``; iterating ``response["body"]`` yields'
+        " ``{'chunk': {'bytes': ...}}`` events as they arrive.",
+        'Like ``invoke_model``; ``async for`` over ``response["body"]`` yields'
+        " ``{'chunk': {'bytes': ...}}`` events as they arrive.",
+    ),
+}
+# How deep the request syntax in a method's docstring shows nested structures (boto3's docs show
+# every level; deeper ones are ``{...}`` here).
+DOC_SYNTAX_DEPTH = 3
 
 
 def fail(msg):
@@ -295,14 +356,14 @@ class Model:
     def _bridge_problem(self, n, mname, in_sdk):
         """Why (n, mname) cannot be bridged, or None."""
         if in_sdk:
-            return (
-                f"{n}.{mname}: the SDK has this member now; delete its BRIDGED_MEMBERS entry"
-            )
+            return f"{n}.{mname}: the SDK has this member now; delete its BRIDGED_MEMBERS entry"
         member = self.shapes[n]["members"][mname]
         if self.kind(n) != "request":
             return f"{n}.{mname}: only request members can be bridged"
         if self.kind(member["shape"]) not in BRIDGEABLE_KINDS:
-            return f"{n}.{mname}: only scalar members ({', '.join(BRIDGEABLE_KINDS)}) can be bridged"
+            return (
+                f"{n}.{mname}: only scalar members ({', '.join(BRIDGEABLE_KINDS)}) can be bridged"
+            )
         if member.get("location") not in (None, "header", "querystring"):
             return f"{n}.{mname}: location {member['location']} cannot be bridged"
         if member.get("location") is None and self.shapes[n].get("payload"):
@@ -1218,6 +1279,592 @@ def emit_py(model, paginators):
     return "\n".join(L) + "\n"
 
 
+# ---------------------------------------------------------------------------------------------
+# The per-operation table (Rust)
+# ---------------------------------------------------------------------------------------------
+def streams(m, op):
+    """Whether `op`'s request or answer streams, or its answer's payload is a blob (its Operation
+    is then written by hand)."""
+    od = m.ops[op]
+    req = m.shapes[od["input"]["shape"]]
+    resp = m.shapes[od["output"]["shape"]]
+    if any(m.kind(md["shape"]) == "eventstream" for md in req["members"].values()):
+        return True
+    payload = resp.get("payload")
+    return bool(payload) and m.kind(resp["members"][payload]["shape"]) in ("blob", "eventstream")
+
+
+def check_hand_written(m):
+    problems = []
+    for op in m.ops:
+        if streams(m, op) and op not in HAND_WRITTEN_OPERATIONS:
+            problems.append(
+                f"{op} streams (or answers a blob): write its crate::ops::Operation by hand and "
+                "list it in HAND_WRITTEN_OPERATIONS"
+            )
+    for op, path in sorted(HAND_WRITTEN_OPERATIONS.items()):
+        if op not in m.ops:
+            problems.append(f"HAND_WRITTEN_OPERATIONS entry {op} is not in the model")
+            continue
+        module, name = path.split("::")
+        try:
+            with open(os.path.join(ROOT, "src", "ops", module + ".rs")) as f:
+                src = f.read()
+        except FileNotFoundError:
+            src = ""
+        if not re.search(rf"^pub struct {name};$", src, re.M) or not re.search(
+            rf"^impl Operation for {name} \{{$", src, re.M
+        ):
+            problems.append(f"{op}: src/ops/{module}.rs has no `pub struct {name};` Operation")
+    for op in FACADE_NOTES:
+        if op not in m.ops:
+            problems.append(f"FACADE_NOTES entry {op} is not in the model")
+    if problems:
+        fail("per-operation tables:\n  " + "\n  ".join(problems))
+
+
+def emit_ops_rs(m):
+    """src/ops/generated.rs: a child module of `crate::ops::json`, whose macro and imports the
+    registrations use."""
+    L = [
+        "// @generated by codegen/generate.py from botocore {} bedrock-runtime {} "
+        "\u2014 do not edit".format(BOTOCORE_VERSION, m.data["metadata"]["apiVersion"]),
+        "//! The per-operation table, from the model: a `json_operation!` for each operation whose",
+        "//! answer is one JSON document, and `dispatch!`, every operation's",
+        "//! [`Operation`](crate::ops::Operation) type by its model name (those of codegen's",
+        "//! `HAND_WRITTEN_OPERATIONS` are written by hand in src/ops/). A child of `ops::json`,",
+        "//! whose macro and imports it uses. See codegen/README.md.",
+        "",
+        "use super::*;",
+        "",
+    ]
+    for op in m.ops:
+        if op in HAND_WRITTEN_OPERATIONS:
+            continue
+        sop = snake(op)
+        args = [
+            op,
+            rust_str(op),
+            f"{sop}::{{{op}Output, {op}Error}}",
+            sop,
+            f"{sop}_input",
+            f"{sop}_output",
+        ]
+        L.append("json_operation!(")
+        L += [f"    {a}," for a in args[:-1]] + [f"    {args[-1]}", ");"]
+    L.append("")
+    L.append(
+        "/// Expands `$call::<Op>($args)` for the operation named `$name` (its model name); an"
+    )
+    L.append("/// unknown name is a `ValueError`.")
+    L.append("macro_rules! dispatch {")
+    L.append("    ($name:expr, $call:ident, $($args:expr),*) => {")
+    L.append("        match $name {")
+    for op in m.ops:
+        path = "$crate::ops::" + HAND_WRITTEN_OPERATIONS.get(op, "json::generated::" + op)
+        arm = f"            {rust_str(op)} => $call::<{path}>($($args),*),"
+        if len(arm) > 100:
+            arm = f"            {rust_str(op)} => {{\n                $call::<{path}>($($args),*)\n            }}"
+        L.append(arm)
+    L.append("            other => Err(pyo3::exceptions::PyValueError::new_err(format!(")
+    L.append('                "unknown bedrock-runtime operation {other:?}"')
+    L.append("            ))),")
+    L.append("        }")
+    L.append("    };")
+    L.append("}")
+    L.append("pub(crate) use dispatch;")
+    return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Docstrings from the model's documentation
+# ---------------------------------------------------------------------------------------------
+class DocParser(html.parser.HTMLParser):
+    """The model's documentation (p, code, i, a, ul/li, note, important) -> text blocks, each
+    (top_level, text): top-level paragraphs, and the rest (list items, notes)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []
+        self.open = []
+        self.text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("p", "li"):
+            self.flush()
+        elif tag == "code":
+            self.text.append("\0")
+        self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "li"):
+            self.flush()
+        elif tag == "code":
+            self.text.append("\0")
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag)]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def flush(self):
+        text = " ".join("".join(self.text).split())
+        self.text = []
+        # <code>x</code> -> ``x`` (reST, as boto3's docs and this package's docstrings write it)
+        text = re.sub(
+            r"\0\s*(.*?)\s*\0", lambda mo: f"``{mo.group(1)}``" if mo.group(1) else "", text
+        )
+        text = text.replace("\0", "").strip()
+        if text:
+            nested = any(t in ("ul", "ol", "li", "note", "important") for t in self.open)
+            self.blocks.append((not nested, text))
+
+
+def doc_blocks(html_doc):
+    parser = DocParser()
+    parser.feed(html_doc or "")
+    parser.close()
+    parser.flush()
+    return parser.blocks
+
+
+SENTENCE_END = re.compile(r"(?<![ .]e\.g\.)(?<![ .]i\.e\.)(?<=[.!?])\s+(?=[A-Z`(\"'])")
+
+
+def doc_summary(html_doc, most, chars):
+    """The first sentences of the top-level paragraphs: at most `most` of them and about `chars`
+    characters (always the first), up to the first list or note; a sentence introducing a list
+    is left out."""
+    out = []
+    for top, text in doc_blocks(html_doc):
+        if not top:
+            if out:
+                break
+            continue
+        for sentence in SENTENCE_END.split(text):
+            if out and (len(out) >= most or len(" ".join(out)) + len(sentence) > chars):
+                break
+            out.append(sentence)
+        else:
+            continue
+        break
+    while out and out[-1].endswith(":"):
+        out.pop()
+    text = " ".join(out)
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+def wrap(text, width, indent=""):
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def doc_type(m, n, payload=False):
+    """The parameter type boto3's docs name."""
+    k = m.kind(n)
+    if k == "blob":
+        return "bytes or seekable file-like object" if payload else "bytes"
+    if k == "eventstream":
+        return "InputStream or iterable of input events"
+    return {
+        "string": "string",
+        "enum": "string",
+        "integer": "integer",
+        "long": "integer",
+        "float": "float",
+        "double": "float",
+        "boolean": "boolean",
+        "timestamp": "datetime",
+        "document": "document (any JSON value)",
+        "list": "list",
+    }.get(k, "dict")
+
+
+def syntax_value(m, n, indent, depth, stack, payload=False):
+    """botocore's request syntax for a value of shape n (first line unindented)."""
+    k = m.kind(n)
+    s = m.shapes[n]
+    pad = " " * indent
+    inner = " " * (indent + 4)
+    scalar = {
+        "string": "'string'",
+        "integer": "123",
+        "long": "123",
+        "float": "123.0",
+        "double": "123.0",
+        "boolean": "True|False",
+        "timestamp": "datetime(2015, 1, 1)",
+        "document": "{...}|[...]|123|123.4|'string'|True|None",
+    }
+    if k in scalar:
+        return scalar[k]
+    if k == "enum":
+        return "|".join(repr(v) for v in s["enum"])
+    if k == "blob":
+        return "b'bytes'|file" if payload else "b'bytes'"
+    if k == "list":
+        item = syntax_value(m, s["member"]["shape"], indent + 4, depth, stack)
+        return f"[\n{inner}{item},\n{pad}]"
+    if n in stack:
+        return "{'... recursive ...'}"
+    if depth >= DOC_SYNTAX_DEPTH:
+        return "{...}"
+    if k == "map":
+        value = syntax_value(m, s["value"]["shape"], indent + 4, depth + 1, stack + [n])
+        return f"{{\n{inner}'string': {value}\n{pad}}}"
+    members = [
+        f"{inner}{name!r}: " + syntax_value(m, md["shape"], indent + 4, depth + 1, stack + [n])
+        for name, md in s["members"].items()
+        if not m.shapes[md["shape"]].get("exception")
+    ]
+    body = "{\n" + ",\n".join(members) + f"\n{pad}}}" if members else "{}"
+    if k == "eventstream":
+        return f"InputStream()|[\n{inner}" + body.replace("\n", "\n    ") + f",\n{pad}]"
+    return body
+
+
+def request_syntax(m, op, awaited):
+    od = m.ops[op]
+    req = m.shapes[od["input"]["shape"]]
+    call = ("await " if awaited else "") + "client." + xform_name(op)
+    lines = [f"response = {call}("]
+    params = [
+        f"    {name}=" + syntax_value(m, md["shape"], 4, 0, [], payload=name == req.get("payload"))
+        for name, md in req["members"].items()
+    ]
+    lines.append(",\n".join(params))
+    lines.append(")")
+    return "\n".join(lines) if params else f"response = {call}()"
+
+
+def output_members(m, op):
+    """The answer's members in the order botocore returns them (headers first)."""
+    resp = m.shapes[m.ops[op]["output"]["shape"]]
+    names = list(resp["members"])
+    hdr = [x for x in names if resp["members"][x].get("location") == "header"]
+    return hdr + [x for x in names if x not in hdr]
+
+
+def method_doc(m, op, asyncio):
+    """The docstring of the facade's method for `op` (without indentation)."""
+    od = m.ops[op]
+    name = xform_name(op)
+    req = m.shapes[od["input"]["shape"]]
+    out = []
+    if asyncio:
+        out += wrap(
+            f"Awaitable ``{name}``: same arguments, result and errors as the blocking client.", 92
+        )
+        out.append("")
+    out += wrap(doc_summary(od.get("documentation"), 3, 420), 92)
+    note = FACADE_NOTES.get(op)
+    if note:
+        out.append("")
+        out += wrap(note[1 if asyncio else 0], 92)
+    uid = m.data["metadata"]["uid"]
+    out.append("")
+    out.append(
+        f"See also: `AWS API Documentation <https://docs.aws.amazon.com/goto/WebAPI/{uid}/{op}>`_"
+    )
+    out.append("")
+    out.append("**Request Syntax**")
+    out.append("::")
+    out.append("")
+    out += ["  " + ln for ln in request_syntax(m, op, asyncio).split("\n")]
+    required = set(req.get("required", []))
+    for pname, md in req["members"].items():
+        out.append("")
+        out.append(
+            f":type {pname}: {doc_type(m, md['shape'], payload=pname == req.get('payload'))}"
+        )
+        text = doc_summary(md.get("documentation"), 2, 240)
+        if md.get("idempotencyToken"):
+            text += " This field is autopopulated if not provided."
+        if pname in required:
+            text = "**[REQUIRED]** " + text
+        lines = wrap(f":param {pname}: {text}".rstrip(), 92)
+        out += lines[:1] + ["  " + ln for ln in wrap(" ".join(lines[1:]), 90)]
+    out.append("")
+    out.append(":rtype: dict")
+    members = ", ".join(f"``{x}``" for x in ["ResponseMetadata"] + output_members(m, op))
+    lines = wrap(f":returns: The answer, shaped as botocore shapes it: {members}.", 92)
+    out += lines[:1] + ["  " + ln for ln in wrap(" ".join(lines[1:]), 90)]
+    return out
+
+
+def py_docstring(lines, indent):
+    """A triple-quoted docstring of `lines`, indented for its place."""
+    pad = " " * indent
+    text = "\n".join((pad + ln) if ln else "" for ln in lines)
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return f'{pad}"""{text.lstrip()}\n{pad}"""'
+
+
+# ---------------------------------------------------------------------------------------------
+# The facade's methods (Python)
+# ---------------------------------------------------------------------------------------------
+def py_type(m, n, payload=False):
+    """The Python type a parameter of shape n takes (the types botocore's validator accepts)."""
+    k = m.kind(n)
+    s = m.shapes[n]
+    simple = {
+        "string": "str",
+        "enum": "str",
+        "integer": "int",
+        "long": "int",
+        "float": "float",
+        "double": "float",
+        "boolean": "bool",
+        "blob": "bytes | bytearray | str | IO[Any]",
+        "timestamp": "datetime | str",
+        "document": "Any",
+        "eventstream": "InputStream | Iterable[Mapping[str, Any]]",
+    }
+    if k in simple:
+        return simple[k]
+    if k == "list":
+        return f"Sequence[{py_type(m, s['member']['shape'])}]"
+    if k == "map":
+        return f"Mapping[str, {py_type(m, s['value']['shape'])}]"
+    return "Mapping[str, Any]"
+
+
+def typing_imports(m, *extra):
+    """The imports the parameter types of every operation need (isort's order)."""
+    used = {
+        name
+        for op in m.ops
+        for p in py_params(m, op, "")
+        for name in re.findall(r"[A-Za-z_]+", p.partition(":")[2])
+    }
+    std = [
+        ("collections.abc", ["Iterable", "Mapping", "Sequence"]),
+        ("datetime", ["datetime"]),
+        ("typing", ["IO", "Any"]),
+    ]
+    lines = []
+    for module, names in std:
+        names = [x for x in names if x in used or x == "Any"]
+        if names:
+            lines.append(f"from {module} import {', '.join(names)}")
+    lines.append("")
+    lines += list(extra)
+    native = ", ".join(
+        x for x in ("InputStream", "NativeClient") if x in used or x == "NativeClient"
+    )
+    lines.append(f"from bedrock_cris._native import {native}")
+    return lines
+
+
+def py_params(m, op, default):
+    """`self, *, name: type[ = default], ...` of `op`'s signature, one per line."""
+    req = m.shapes[m.ops[op]["input"]["shape"]]
+    required = set(req.get("required", []))
+    params = []
+    for pname, md in req["members"].items():
+        if keyword.iskeyword(pname) or not pname.isidentifier():
+            fail(f"{op}: parameter {pname} is not a Python identifier")
+        t = py_type(m, md["shape"], payload=pname == req.get("payload"))
+        params.append(f"{pname}: {t}" + ("" if pname in required else f" = {default}"))
+    return ["self", "*"] + params if params else ["self"]
+
+
+def header(m, quote):
+    return "{} @generated by codegen/generate.py from botocore {} bedrock-runtime {} \u2014 do not edit".format(
+        quote, BOTOCORE_VERSION, m.data["metadata"]["apiVersion"]
+    )
+
+
+def emit_operations_py(m):
+    ops = list(m.ops)
+    L = [header(m, "#")]
+    L.append('''"""The facade's per-operation methods, one per operation of the model (``_model.OPERATIONS``):
+``BedrockRuntimeOperations`` (mixed into ``bedrock_cris.BedrockRuntime``) and
+``AsyncBedrockRuntimeOperations`` (into ``bedrock_cris.aio.AsyncBedrockRuntime``), and
+``ClientExceptions``, the modelled classes of ``client.exceptions``.
+
+Each method hands the caller's keyword arguments, the dict as given (in the caller's order), to
+the native client, which validates them as botocore does. Docstrings come from the model.
+``inspect.signature`` (and so ``help()``) follows each method's ``__wrapped__`` to its
+``_Signatures`` twin, which inspect reads only when asked; type checkers read
+``_operations.pyi``.
+"""''')
+    L.append("# fmt: off")
+    L.append("")
+    L.append("from __future__ import annotations")
+    L.append("")
+    L.append("from bedrock_cris import exceptions")
+    L.append("")
+    L.append("TYPE_CHECKING = False  # typing costs ~10 ms of import time; only checkers need it")
+    L.append("if TYPE_CHECKING:")
+    L += ["    " + ln if ln else "" for ln in typing_imports(m)]
+    L.append("")
+    L.append(
+        '__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions"]'
+    )
+    L.append("")
+    L.append("")
+    L.append("class ClientExceptions:")
+    L.append('    """The modelled error classes, as ``client.exceptions`` has them."""')
+    L.append("")
+    for e in m.errors:
+        L.append(f"    {e} = exceptions.{e}")
+    for cls, asyncio in (
+        ("BedrockRuntimeOperations", False),
+        ("AsyncBedrockRuntimeOperations", True),
+    ):
+        L.append("")
+        L.append("")
+        L.append(f"class {cls}:")
+        what = "coroutines" if asyncio else "methods"
+        L.append(
+            f'    """The bedrock-runtime operations as boto3\'s client {what}, one per operation of the model."""'
+        )
+        L.append("")
+        L.append("    _native: NativeClient")
+        for op in ops:
+            name = xform_name(op)
+            L.append("")
+            L.append(
+                "    {}def {}(self, *args: Any, **kwargs: Any) -> dict[str, Any]:".format(
+                    "async " if asyncio else "", name
+                )
+            )
+            L.append(py_docstring(method_doc(m, op, asyncio), 8))
+            L.append("        if args:")
+            L.append(f'            raise TypeError("{name}() only accepts keyword arguments.")')
+            if asyncio:
+                L.append(f"        return await self._native.call_async({rust_str(op)}, kwargs)")
+            else:
+                L.append(f"        return self._native.call({rust_str(op)}, kwargs)")
+    L.append("")
+    L.append("")
+    L.append("class _NotSet:")
+    L.append(
+        '    """The default of an optional parameter in ``_Signatures``: the argument is left out."""'
+    )
+    L.append("")
+    L.append("    __slots__ = ()")
+    L.append("")
+    L.append("    def __repr__(self) -> str:")
+    L.append('        return "..."')
+    L.append("")
+    L.append("")
+    L.append("_NOT_SET: Any = _NotSet()")
+    L.append("")
+    L.append("")
+    L.append("def _given(arguments: dict[str, Any]) -> dict[str, Any]:")
+    L.append('    return {k: v for k, v in arguments.items() if k != "self" and v is not _NOT_SET}')
+    L.append("")
+    L.append("")
+    L.append("class _Signatures:")
+    L.append(
+        '    """What ``inspect.signature`` reports for each method; calling one calls the method."""'
+    )
+    for op in ops:
+        name = xform_name(op)
+        L.append("")
+        params = py_params(m, op, "_NOT_SET")
+        L.append(f"    def {name}(")
+        for p in params:
+            L.append(f"        {p},")
+        L.append("    ) -> dict[str, Any]:")
+        L.append(f"        return self.{name}(**_given(locals()))")
+    L.append("")
+    L.append("")
+    L.append("for _name in (")
+    for op in ops:
+        L.append(f"    {rust_str(xform_name(op))},")
+    L.append("):")
+    L.append("    _signature = getattr(_Signatures, _name)")
+    L.append("    getattr(BedrockRuntimeOperations, _name).__wrapped__ = _signature")
+    L.append("    getattr(AsyncBedrockRuntimeOperations, _name).__wrapped__ = _signature")
+    L.append("del _name, _signature")
+    return "\n".join(L) + "\n"
+
+
+def emit_operations_pyi(m):
+    ops = list(m.ops)
+    L = [header(m, "#")]
+    L.append(
+        '"""Types of the generated facade methods (``_operations.py``): keyword-only parameters as'
+    )
+    L.append('the model declares them, required ones without a default."""')
+    L.append("# fmt: off")
+    L.append("")
+    L += typing_imports(m, "from bedrock_cris import exceptions")
+    L.append("")
+    L.append(
+        '__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions"]'
+    )
+    L.append("")
+    L.append("class ClientExceptions:")
+    L.append('    """The modelled error classes, as ``client.exceptions`` has them."""')
+    for e in m.errors:
+        L.append(f"    {e}: type[exceptions.{e}]")
+    for cls, asyncio in (
+        ("BedrockRuntimeOperations", False),
+        ("AsyncBedrockRuntimeOperations", True),
+    ):
+        L.append("")
+        L.append(f"class {cls}:")
+        L.append("    _native: NativeClient")
+        for op in ops:
+            name = xform_name(op)
+            L.append("    {}def {}(".format("async " if asyncio else "", name))
+            for p in py_params(m, op, "..."):
+                L.append(f"        {p},")
+            L.append("    ) -> dict[str, Any]:")
+            L.append(py_docstring(method_doc(m, op, asyncio), 8))
+    return "\n".join(L) + "\n"
+
+
+def emit_errors_py(m):
+    L = [header(m, "#")]
+    L.append('''"""The modelled exception classes, one per error shape of the model (``_model.ERROR_SHAPES``):
+``ClientError`` subclasses named by their error code. ``bedrock_cris.exceptions`` re-exports them
+as its own (their ``__module__``); ``exceptions.from_code`` maps an error code to its class.
+"""''')
+    L.append("# fmt: off")
+    L.append("")
+    L.append("from __future__ import annotations")
+    L.append("")
+    L.append("from bedrock_cris.exceptions import ClientError")
+    L.append("")
+    L.append("__all__ = [")
+    for e in m.errors:
+        L.append(f"    {rust_str(e)},")
+    L.append("]")
+    for e in m.errors:
+        s = m.shapes[e]
+        doc = wrap(doc_summary(s.get("documentation"), 2, 300) or f"The service's {e}.", 92)
+        status = s.get("error", {}).get("httpStatusCode")
+        if status:
+            doc += ["", f"HTTP status code {status}."]
+        L.append("")
+        L.append("")
+        L.append(f"class {e}(ClientError):")
+        L.append(py_docstring(doc, 4))
+        L.append("")
+        L.append('    __module__ = "bedrock_cris.exceptions"')
+    L.append("")
+    L.append("")
+    L.append("# Error code -> class.")
+    L.append("MODELED: dict[str, type[ClientError]] = {")
+    for e in m.errors:
+        L.append(f"    {rust_str(e)}: {e},")
+    L.append("}")
+    return "\n".join(L) + "\n"
+
+
 def check_operations(data, root):
     """Every SDK operation must be in the model, unless listed in SDK_ONLY_OPERATIONS (and a listed
     one must still be missing from the model). Model operations without an SDK counterpart fail
@@ -1255,7 +1902,15 @@ def main():
     with open(PAGINATORS_PATH) as f:
         paginators = json.load(f)["pagination"]
     py = emit_py(model, paginators)
-    outputs = {OUT_RS: rs, OUT_PY: py}
+    check_hand_written(model)
+    outputs = {
+        OUT_RS: rs,
+        OUT_PY: py,
+        OUT_OPS_RS: rustfmt(emit_ops_rs(model)),
+        OUT_OPS_PY: emit_operations_py(model),
+        OUT_OPS_PYI: emit_operations_pyi(model),
+        OUT_ERRORS_PY: emit_errors_py(model),
+    }
     changed = []
     for path, text in outputs.items():
         try:

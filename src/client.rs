@@ -12,37 +12,9 @@ use pyo3::types::PyDict;
 
 use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
-use crate::ops::bidirectional::InvokeModelWithBidirectionalStream;
-use crate::ops::json::{
-    ApplyGuardrail, Converse, CountTokens, GetAsyncInvoke, InvokeGuardrailChecks, ListAsyncInvokes,
-    StartAsyncInvoke,
-};
-use crate::ops::streaming::{ConverseStream, InvokeModelWithResponseStream};
-use crate::ops::{call_async, call_sync, invoke::InvokeModel, CallContext};
-
-/// Expands `$call::<Op>($args)` for the operation named `$name` (model name).
-macro_rules! dispatch {
-    ($name:expr, $call:ident, $($args:expr),*) => {
-        match $name {
-            "Converse" => $call::<Converse>($($args),*),
-            "ConverseStream" => $call::<ConverseStream>($($args),*),
-            "InvokeModel" => $call::<InvokeModel>($($args),*),
-            "InvokeModelWithResponseStream" => $call::<InvokeModelWithResponseStream>($($args),*),
-            "ApplyGuardrail" => $call::<ApplyGuardrail>($($args),*),
-            "CountTokens" => $call::<CountTokens>($($args),*),
-            "InvokeGuardrailChecks" => $call::<InvokeGuardrailChecks>($($args),*),
-            "StartAsyncInvoke" => $call::<StartAsyncInvoke>($($args),*),
-            "GetAsyncInvoke" => $call::<GetAsyncInvoke>($($args),*),
-            "ListAsyncInvokes" => $call::<ListAsyncInvokes>($($args),*),
-            "InvokeModelWithBidirectionalStream" => {
-                $call::<InvokeModelWithBidirectionalStream>($($args),*)
-            }
-            other => Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "unknown bedrock-runtime operation {other:?}"
-            ))),
-        }
-    };
-}
+use crate::ops::json::generated::{dispatch, Converse};
+use crate::ops::streaming::ConverseStream;
+use crate::ops::{call_async, call_sync, CallContext};
 use crate::{errors, runtime};
 
 /// A bedrock-runtime client; the Python facade wraps it.
@@ -231,22 +203,14 @@ impl NativeClient {
         dispatch!(operation, call_async, self, py, params)
     }
 
-    /// Converse: `params` are boto3's keyword arguments.
+    /// Converse: `params` are boto3's keyword arguments (the native API's
+    /// entry points, these four; the facade calls every operation by name).
     fn converse<'py>(
         &self,
         py: Python<'py>,
         params: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
         call_sync::<Converse>(self, py, params)
-    }
-
-    /// InvokeModel: `params` are boto3's keyword arguments.
-    fn invoke_model<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_sync::<InvokeModel>(self, py, params)
     }
 
     /// ConverseStream: returns at once with `{'ResponseMetadata', 'stream'}`.
@@ -258,15 +222,6 @@ impl NativeClient {
         call_sync::<ConverseStream>(self, py, params)
     }
 
-    /// InvokeModelWithResponseStream: returns at once with `{..., 'body'}`.
-    fn invoke_model_with_response_stream<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_sync::<InvokeModelWithResponseStream>(self, py, params)
-    }
-
     /// Awaitable Converse.
     fn converse_async<'py>(
         &self,
@@ -276,15 +231,6 @@ impl NativeClient {
         call_async::<Converse>(self, py, params)
     }
 
-    /// Awaitable InvokeModel.
-    fn invoke_model_async<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_async::<InvokeModel>(self, py, params)
-    }
-
     /// Awaitable ConverseStream; the stream is an async iterator.
     fn converse_stream_async<'py>(
         &self,
@@ -292,15 +238,6 @@ impl NativeClient {
         params: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
         call_async::<ConverseStream>(self, py, params)
-    }
-
-    /// Awaitable InvokeModelWithResponseStream; the body is an async iterator.
-    fn invoke_model_with_response_stream_async<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_async::<InvokeModelWithResponseStream>(self, py, params)
     }
 }
 

@@ -1,5 +1,6 @@
-"""Typed use of the native API: checked with ``mypy --strict`` and run against an emulator
-by tests/test_native_api.py (``python tests/typed_usage.py ENDPOINT_URL``)."""
+"""Typed use of the native API (and of the facade's generated methods and exception
+classes): checked with ``mypy --strict`` and run against an emulator by
+tests/test_native_api.py (``python tests/typed_usage.py ENDPOINT_URL``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import bedrock_cris
 import numpy as np
 import numpy.typing as npt
 from bedrock_cris import Client, ConverseResult, EmbeddingError, Embeddings, TextStream, Usage
+from bedrock_cris.config import Config
+from bedrock_cris.exceptions import ClientError, ThrottlingException
 
 
 def chat(client: Client) -> ConverseResult:
@@ -67,6 +70,29 @@ def failure(client: Client) -> range:
     raise AssertionError("expected an EmbeddingError")
 
 
+def facade_errors(endpoint_url: str) -> list[str]:
+    """The facade's modelled exceptions, imported and from ``client.exceptions``."""
+    client = bedrock_cris.client(
+        "bedrock-runtime",
+        region_name="ap-south-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    messages = [{"role": "user", "content": [{"text": "hi"}]}]
+    codes: list[str] = []
+    for model in ("emulator.error.ThrottlingException", "emulator.error.ValidationException"):
+        try:
+            client.converse(modelId=model, messages=messages, inferenceConfig={"maxTokens": 8})
+        except ThrottlingException as error:
+            throttled: ClientError = error
+            codes.append(throttled.response["Error"]["Code"])
+        except client.exceptions.ValidationException as error:
+            codes.append(error.response["Error"]["Code"])
+    return codes
+
+
 def main(endpoint_url: str) -> None:
     client = Client(
         "ap-south-1",
@@ -80,6 +106,7 @@ def main(endpoint_url: str) -> None:
     assert scores.shape == (3, 3)
     assert len(asyncio.run(concurrently(client))) > 3
     assert failure(client) == range(1)
+    assert facade_errors(endpoint_url) == ["ThrottlingException", "ValidationException"]
     print("typed usage ok")
 
 

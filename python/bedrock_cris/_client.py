@@ -12,6 +12,7 @@ import warnings
 
 from bedrock_cris import _model, exceptions
 from bedrock_cris._native import NativeClient
+from bedrock_cris._operations import BedrockRuntimeOperations, ClientExceptions
 from bedrock_cris.config import Config
 from bedrock_cris.config import coerce as coerce_config
 
@@ -26,14 +27,10 @@ __all__ = ["BedrockRuntime", "Session", "client", "resource", "setup_default_ses
 SERVICE_NAME = "bedrock-runtime"
 
 
-class _ClientExceptions:
-    """``client.exceptions``: the modelled error classes and ``from_code``."""
+class _ClientExceptions(ClientExceptions):
+    """``client.exceptions``: the modelled error classes (generated) and ``from_code``."""
 
     ClientError = exceptions.ClientError
-
-    def __init__(self) -> None:
-        for name in _model.ERROR_SHAPES:
-            setattr(self, name, getattr(exceptions, name))
 
     @staticmethod
     def from_code(error_code: str) -> type[exceptions.ClientError]:
@@ -58,75 +55,14 @@ class ClientMeta:
         return f"ClientMeta(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
 
 
-def _keyword_only(method_name: str, args: tuple[Any, ...]) -> None:
-    if args:
-        raise TypeError(f"{method_name}() only accepts keyword arguments.")
-
-
-class BedrockRuntime:
-    """A bedrock-runtime client, called exactly like boto3's."""
+class BedrockRuntime(BedrockRuntimeOperations):
+    """A bedrock-runtime client, called exactly like boto3's: one method per operation of the
+    model (generated, see ``_operations``), with the model's documentation."""
 
     def __init__(self, native: NativeClient, meta: ClientMeta) -> None:
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
-
-    def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Checks content against a guardrail (boto3's ``apply_guardrail``)."""
-        _keyword_only("apply_guardrail", args)
-        return self._native.call("ApplyGuardrail", kwargs)
-
-    def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Sends messages to a model and returns its complete answer (boto3's ``converse``)."""
-        _keyword_only("converse", args)
-        return self._native.call("Converse", kwargs)
-
-    def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Like ``converse``, but ``response["stream"]`` yields the answer's events as they arrive."""
-        _keyword_only("converse_stream", args)
-        return self._native.call("ConverseStream", kwargs)
-
-    def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Counts the tokens a request would use (boto3's ``count_tokens``)."""
-        _keyword_only("count_tokens", args)
-        return self._native.call("CountTokens", kwargs)
-
-    def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Describes an asynchronous invocation (boto3's ``get_async_invoke``)."""
-        _keyword_only("get_async_invoke", args)
-        return self._native.call("GetAsyncInvoke", kwargs)
-
-    def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Runs guardrail checks on messages (boto3's ``invoke_guardrail_checks``)."""
-        _keyword_only("invoke_guardrail_checks", args)
-        return self._native.call("InvokeGuardrailChecks", kwargs)
-
-    def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Sends a model-native request body (boto3's ``invoke_model``); ``body`` is a StreamingBody."""
-        _keyword_only("invoke_model", args)
-        return self._native.call("InvokeModel", kwargs)
-
-    def invoke_model_with_bidirectional_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Duplex stream (boto3 cannot do it): ``body`` is an :class:`InputStream` to ``send()``
-        into, or an iterable of input events (``{'chunk': {'bytes': b'...'}}``);
-        iterate ``response["body"]`` for the output events as they arrive."""
-        _keyword_only("invoke_model_with_bidirectional_stream", args)
-        return self._native.call("InvokeModelWithBidirectionalStream", kwargs)
-
-    def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Like ``invoke_model``; iterating ``response["body"]`` yields ``{'chunk': {'bytes': ...}}``."""
-        _keyword_only("invoke_model_with_response_stream", args)
-        return self._native.call("InvokeModelWithResponseStream", kwargs)
-
-    def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Lists asynchronous invocations (boto3's ``list_async_invokes``)."""
-        _keyword_only("list_async_invokes", args)
-        return self._native.call("ListAsyncInvokes", kwargs)
-
-    def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Starts an asynchronous invocation (boto3's ``start_async_invoke``)."""
-        _keyword_only("start_async_invoke", args)
-        return self._native.call("StartAsyncInvoke", kwargs)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` works (boto3's method)."""

@@ -15,8 +15,9 @@ cancels its request.
 from __future__ import annotations
 
 from bedrock_cris import _client
-from bedrock_cris._client import ClientMeta, _ClientExceptions, _keyword_only
+from bedrock_cris._client import ClientMeta, _ClientExceptions
 from bedrock_cris._native import NativeClient
+from bedrock_cris._operations import AsyncBedrockRuntimeOperations
 
 TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
 if TYPE_CHECKING:
@@ -25,71 +26,14 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBedrockRuntime", "Session", "client", "resource"]
 
 
-class AsyncBedrockRuntime:
-    """A bedrock-runtime client whose operations are coroutines."""
+class AsyncBedrockRuntime(AsyncBedrockRuntimeOperations):
+    """A bedrock-runtime client whose operations are coroutines (generated, see
+    ``_operations``): the same arguments, results and errors as the blocking client's."""
 
     def __init__(self, native: NativeClient, meta: ClientMeta) -> None:
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
-
-    async def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``apply_guardrail``: same arguments, result and errors as the blocking client."""
-        _keyword_only("apply_guardrail", args)
-        return await self._native.call_async("ApplyGuardrail", kwargs)
-
-    async def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``converse``: same arguments, result and errors as the blocking client."""
-        _keyword_only("converse", args)
-        return await self._native.call_async("Converse", kwargs)
-
-    async def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``converse_stream``: same arguments, result and errors as the blocking client."""
-        _keyword_only("converse_stream", args)
-        return await self._native.call_async("ConverseStream", kwargs)
-
-    async def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``count_tokens``: same arguments, result and errors as the blocking client."""
-        _keyword_only("count_tokens", args)
-        return await self._native.call_async("CountTokens", kwargs)
-
-    async def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``get_async_invoke``: same arguments, result and errors as the blocking client."""
-        _keyword_only("get_async_invoke", args)
-        return await self._native.call_async("GetAsyncInvoke", kwargs)
-
-    async def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``invoke_guardrail_checks``: same arguments, result and errors as the blocking client."""
-        _keyword_only("invoke_guardrail_checks", args)
-        return await self._native.call_async("InvokeGuardrailChecks", kwargs)
-
-    async def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``invoke_model``: same arguments, result and errors as the blocking client."""
-        _keyword_only("invoke_model", args)
-        return await self._native.call_async("InvokeModel", kwargs)
-
-    async def invoke_model_with_bidirectional_stream(
-        self, *args: Any, **kwargs: Any
-    ) -> dict[str, Any]:
-        """Awaitable duplex stream: ``await body.send_async(event)`` on the :class:`InputStream`,
-        ``async for`` over ``response["body"]``."""
-        _keyword_only("invoke_model_with_bidirectional_stream", args)
-        return await self._native.call_async("InvokeModelWithBidirectionalStream", kwargs)
-
-    async def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``invoke_model_with_response_stream``: same arguments, result and errors as the blocking client."""
-        _keyword_only("invoke_model_with_response_stream", args)
-        return await self._native.call_async("InvokeModelWithResponseStream", kwargs)
-
-    async def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``list_async_invokes``: same arguments, result and errors as the blocking client."""
-        _keyword_only("list_async_invokes", args)
-        return await self._native.call_async("ListAsyncInvokes", kwargs)
-
-    async def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """Awaitable ``start_async_invoke``: same arguments, result and errors as the blocking client."""
-        _keyword_only("start_async_invoke", args)
-        return await self._native.call_async("StartAsyncInvoke", kwargs)
 
     async def close(self) -> None:
         """Accepted for aioboto3 compatibility; connections are released with the client."""
