@@ -328,6 +328,11 @@ fn is_closed_early(text: &str) -> bool {
         || lower.contains("unexpected eof")
 }
 
+fn is_credentials_failure(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("credentials") || lower.contains("no token") || lower.contains("identity")
+}
+
 #[cfg(test)]
 mod tests {
     use super::BearerOverPlainHttp;
@@ -356,9 +361,4 @@ mod tests {
         assert!(!BearerOverPlainHttp::applies("http://10.0.0.5/x", sigv4));
         assert!(!BearerOverPlainHttp::applies("http://10.0.0.5/x", None));
     }
-}
-
-fn is_credentials_failure(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("credentials") || lower.contains("no token") || lower.contains("identity")
 }

@@ -246,9 +246,7 @@ class InvalidPayloadLength(ParserError):
     """A frame's prelude claims more than 24 MiB of payload; refused before reading it."""
 
     def __init__(self, length: int) -> None:
-        super().__init__(
-            f"Payload length of {length} exceeded the maximum of {24 * 1024 * 1024}"
-        )
+        super().__init__(f"Payload length of {length} exceeded the maximum of {24 * 1024 * 1024}")
         self._init_args = (length,)
 
 

@@ -779,7 +779,18 @@ fn doc_scalar(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResu
         return Ok(Document::Null);
     }
     if v.is_instance_of::<PyFloat>() {
-        return Ok(Document::Number(Number::Float(v.extract::<f64>()?)));
+        let x = v.extract::<f64>()?;
+        if !x.is_finite() {
+            // JSON has no infinities or NaN: botocore writes a bare `Infinity`,
+            // which no JSON parser (the service's included) accepts.
+            e.push(format!(
+                "Invalid document parameter {}: {} is not a JSON number",
+                p.name(),
+                v.str()?
+            ));
+            return Ok(Document::Null);
+        }
+        return Ok(Document::Number(Number::Float(x)));
     }
     let line = format!(
         "Invalid type for document parameter {}, value: {}, type: {}, valid types: {}",
