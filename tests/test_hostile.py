@@ -239,3 +239,47 @@ def test_memory_stays_bounded_whatever_a_frame_claims() -> None:
     assert done.returncode == 0, done.stderr
     peak_mb = int(done.stdout.strip())
     assert peak_mb < 300, peak_mb
+
+
+SKEWED = response(
+    "403 Forbidden",
+    b'{"message":"Signature expired: 20261202T000000Z is now earlier than 20271202T000000Z"}',
+    [
+        ("Content-Type", "application/json"),
+        ("x-amzn-ErrorType", "InvalidSignatureException:http://internal.amazon.com/coral/"),
+        ("Date", "Thu, 02 Dec 2027 00:00:00 GMT"),
+    ],
+)
+
+
+def test_clock_skew_is_corrected_and_retried_where_boto3_gives_up() -> None:
+    """Deliberate difference (README): a signature refused with the server's clock a year
+    ahead is the Rust SDK's cue to correct its clock offset and sign again; botocore has no
+    such correction and raises at once. Both end with the service's InvalidSignatureException."""
+    attempts = {}
+    for name, module, config_class in (
+        ("boto3", boto3, botocore.config.Config),
+        ("ours", bedrock_cris, Config),
+    ):
+        with hostile(SKEWED) as server:
+            error = attempt(module, config_class, "converse", server.url)
+            time.sleep(0.1)
+            assert type(error).__name__ == "ClientError"
+            assert error.response["Error"]["Code"] == "InvalidSignatureException"  # type: ignore[union-attr]
+            attempts[name] = server.requests
+    assert attempts == {"boto3": 1, "ours": 3}
+
+
+def test_5xx_retries_back_off_as_botocore_does() -> None:
+    """Retry Behavior 2.1: below 50 ms x 2^attempt between retries of a 5xx answer (the
+    SDK's older 1 s base took 0.2-2.8 s for the same two retries)."""
+    with hostile(response("500 Internal Server Error", b"<html>oops</html>")) as server:
+        started = time.monotonic()
+        error = attempt(bedrock_cris, Config, "converse", server.url)
+        elapsed = time.monotonic() - started
+        time.sleep(0.1)
+        assert server.requests == 3
+    assert isinstance(error, exceptions.ClientError)
+    # Two waits below 50 ms and 100 ms, plus three short exchanges with the server (each
+    # answer is followed by 50 ms before the server closes its side).
+    assert elapsed < 0.6, elapsed
