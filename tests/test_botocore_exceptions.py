@@ -352,7 +352,8 @@ def test_without_botocore_errors_are_plain_and_botocore_is_not_imported(emulator
         True,
         [],
         False,
-        [(True, plain, "ThrottlingException"), plain, (plain, False)],
+        # Timeouts are OSErrors even without botocore, as botocore's are (through urllib3).
+        [(True, plain, "ThrottlingException"), plain, (plain, True)],
     ]
 
 

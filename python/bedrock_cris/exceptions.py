@@ -177,19 +177,19 @@ class EndpointConnectionError(ConnectionError):
     fmt = 'Could not connect to the endpoint URL: "{endpoint_url}"'
 
 
-class SSLError(ConnectionError):
+class SSLError(ConnectionError, OSError):
     """The TLS handshake failed, e.g. the server's certificate is not trusted."""
 
     fmt = "SSL validation failed for {endpoint_url} {error}"
 
 
-class ConnectTimeoutError(ConnectionError):
+class ConnectTimeoutError(ConnectionError, OSError):
     """No connection within ``Config(connect_timeout=...)``."""
 
     fmt = 'Connect timeout on endpoint URL: "{endpoint_url}"'
 
 
-class ReadTimeoutError(HTTPClientError):
+class ReadTimeoutError(HTTPClientError, OSError):
     """No answer (or no next stream event) within ``Config(read_timeout=...)``."""
 
     fmt = 'Read timeout on endpoint URL: "{endpoint_url}"'
