@@ -283,3 +283,27 @@ def test_5xx_retries_back_off_as_botocore_does() -> None:
     # Two waits below 50 ms and 100 ms, plus three short exchanges with the server (each
     # answer is followed by 50 ms before the server closes its side).
     assert elapsed < 0.6, elapsed
+
+
+def _drip(conn: Any) -> None:
+    """A success whose body arrives a byte every 0.1 s (30 s in all)."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 300\r\n\r\n"
+    )
+    for _ in range(300):
+        conn.sendall(b" ")
+        time.sleep(0.1)
+
+
+def test_a_drip_fed_body_ends_at_the_read_timeout() -> None:
+    """boto3's read timeout bounds each socket read, so a body that trickles in keeps it
+    waiting for as long as the server likes; ours bounds the whole answer of an attempt."""
+    with hostile(_drip) as server:
+        client = bedrock_cris.client(
+            "bedrock-runtime",
+            **client_kwargs(server.url, config=Config(read_timeout=1, retries={"max_attempts": 0})),
+        )
+        started = time.monotonic()
+        with pytest.raises(exceptions.ReadTimeoutError):
+            client.converse(modelId=CLAUDE, messages=MESSAGES)
+        assert time.monotonic() - started < 2.5
