@@ -145,24 +145,13 @@ where
         SdkError::TimeoutError(_) => Ok(transport(py, "read_timeout", &record.url, "")),
         SdkError::DispatchFailure(dispatch) => {
             let text = chain(&error);
-            let kind = if transport::is_unreadable_answer(&error) {
-                "closed"
-            } else if dispatch.is_timeout() {
-                if text.contains("connect") {
-                    "connect_timeout"
-                } else {
-                    "read_timeout"
-                }
-            } else if is_tls_failure(&text) {
-                "ssl"
-            } else if is_connect_failure(&text) {
-                "connect"
-            } else if dispatch.is_io() || is_closed_early(&text) {
-                "closed"
-            } else if is_credentials_failure(&text) {
-                "credentials"
-            } else {
-                "other"
+            let kind = match transport::classify(&error, dispatch.is_timeout()) {
+                Some(failure) => failure.kind(),
+                // Credentials resolved at send time (e.g. from a provider that
+                // fails) come as the SDK's identity errors, which have no public type.
+                None if is_credentials_failure(&text) => "credentials",
+                None if dispatch.is_io() => "closed",
+                None => "other",
             };
             Ok(transport(py, kind, &record.url, &text))
         }
@@ -299,33 +288,6 @@ fn camel_case(snake: &str) -> String {
         }
     }
     out
-}
-
-/// The TLS handshake failed (untrusted or invalid certificate, protocol).
-fn is_tls_failure(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("certificate")
-        || lower.contains("unknownissuer")
-        || lower.contains("handshake")
-        || lower.contains("tls ")
-}
-
-fn is_connect_failure(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("connection refused")
-        || lower.contains("(connect)")
-        || lower.contains("dns error")
-        || lower.contains("failed to lookup address")
-        || lower.contains("network is unreachable")
-}
-
-/// The connection ended before a complete answer (hyper says so in words).
-fn is_closed_early(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("connection closed before message completed")
-        || lower.contains("connection reset")
-        || lower.contains("broken pipe")
-        || lower.contains("unexpected eof")
 }
 
 fn is_credentials_failure(text: &str) -> bool {

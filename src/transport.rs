@@ -8,6 +8,11 @@
 //! | garbage instead of HTTP, a head too large (hyper parse errors) | `ConnectionClosedError`, retried | same |
 //! | a body cut short or badly chunked (hyper body errors) | `ConnectionClosedError`, retried; InvokeModel: `ResponseStreamingError` from `body.read()` | same class, from the call (the body is read eagerly, so it is retried too) |
 //! | HTTP 429 whatever the body (HTML, empty) | throttling, retried | same |
+//! | a TLS failure (untrusted certificate, handshake) | `SSLError` | same |
+//! | no connection (refused, no such host, unreachable) | `EndpointConnectionError`, retried | same |
+//! | no connection within `connect_timeout` | `ConnectTimeoutError`, retried | same |
+//! | no answer within `read_timeout` | `ReadTimeoutError`, retried | same |
+//! | the connection reset or closed mid-answer | `ConnectionClosedError`, retried | same |
 
 use std::error::Error as StdError;
 
@@ -16,16 +21,88 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority,
 };
 
-/// The hyper error among `error` and its sources, if any.
-fn hyper_error<'e>(error: &'e (dyn StdError + 'static)) -> Option<&'e hyper::Error> {
+/// A transport failure, as botocore names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Tls,
+    Connect,
+    ConnectTimeout,
+    ReadTimeout,
+    Closed,
+}
+
+impl Failure {
+    /// The name `bedrock_cris.exceptions._transport_error` knows it by.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Failure::Tls => "ssl",
+            Failure::Connect => "connect",
+            Failure::ConnectTimeout => "connect_timeout",
+            Failure::ReadTimeout => "read_timeout",
+            Failure::Closed => "closed",
+        }
+    }
+}
+
+/// What a failed dispatch was, from the types in its chain of sources
+/// (`timed_out`: the SDK classed it as a timeout); None when nothing says.
+pub fn classify(error: &(dyn StdError + 'static), timed_out: bool) -> Option<Failure> {
+    if is_unreadable_answer(error) {
+        return Some(Failure::Closed);
+    }
+    // The connector (TCP, then TLS) failed: hyper-util marks the error as such.
+    let connecting =
+        find::<hyper_util::client::legacy::Error>(error).is_some_and(|e| e.is_connect());
+    if timed_out {
+        return Some(if connecting {
+            Failure::ConnectTimeout
+        } else {
+            Failure::ReadTimeout
+        });
+    }
+    if find::<rustls::Error>(error).is_some() {
+        return Some(Failure::Tls);
+    }
+    if connecting {
+        return Some(Failure::Connect);
+    }
+    let closed_kinds = [
+        std::io::ErrorKind::ConnectionReset,
+        std::io::ErrorKind::ConnectionAborted,
+        std::io::ErrorKind::BrokenPipe,
+        std::io::ErrorKind::UnexpectedEof,
+    ];
+    let io_closed =
+        find::<std::io::Error>(error).is_some_and(|io| closed_kinds.contains(&io.kind()));
+    let hyper_closed = hyper_error(error)
+        .is_some_and(|e| e.is_incomplete_message() || e.is_closed() || e.is_canceled());
+    (io_closed || hyper_closed).then_some(Failure::Closed)
+}
+
+/// The first `T` among `error` and its sources, looking inside `io::Error`s
+/// too (they hide the error they wrap from `source()`, e.g. rustls's).
+fn find<'e, T: StdError + 'static>(error: &'e (dyn StdError + 'static)) -> Option<&'e T> {
     let mut current = Some(error);
     while let Some(inner) = current {
-        if let Some(found) = inner.downcast_ref::<hyper::Error>() {
+        if let Some(found) = inner.downcast_ref::<T>() {
             return Some(found);
+        }
+        if let Some(wrapped) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if let Some(found) = find::<T>(wrapped) {
+                return Some(found);
+            }
         }
         current = inner.source();
     }
     None
+}
+
+/// The hyper error among `error` and its sources, if any.
+fn hyper_error<'e>(error: &'e (dyn StdError + 'static)) -> Option<&'e hyper::Error> {
+    find::<hyper::Error>(error)
 }
 
 /// The answer was not HTTP, or its head could not be read: botocore's
@@ -40,17 +117,7 @@ pub fn is_broken_body(error: &(dyn StdError + 'static)) -> bool {
     if hyper_error(error).is_some() {
         return true;
     }
-    let mut current = Some(error);
-    while let Some(inner) = current {
-        let eof = inner
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
-        if eof {
-            return true;
-        }
-        current = inner.source();
-    }
-    false
+    find::<std::io::Error>(error).is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof)
 }
 
 /// Retries what botocore retries and the SDK's classifiers leave alone.

@@ -340,8 +340,11 @@ async fn signed_bidirectional_stream_with_an_exception_fault() {
         )),
         None,
     );
-    let c = client_with(&emu, ACCESS_KEY, SECRET_KEY, None, false);
     for _ in 0..5 {
+        // A client per stream: a stream the server ends with an exception while the
+        // input may still be open leaves its HTTP/1.1 connection closed by the server,
+        // and reusing it from the pool would race that close (IncompleteMessage).
+        let c = client_with(&emu, ACCESS_KEY, SECRET_KEY, None, false);
         let (tx, rx) = mpsc::channel(4);
         for i in 0..2 {
             tx.send(Ok(InvokeModelWithBidirectionalStreamInput::Chunk(
