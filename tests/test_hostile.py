@@ -5,6 +5,7 @@ bounded whatever a frame claims."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -217,6 +218,7 @@ def test_memory_stays_bounded_whatever_a_frame_claims() -> None:
         from hostile_server import claiming_prelude, hostile, stream_of
 
         answer = stream_of(claiming_prelude(2**31), flood=64 << 20)
+        peaks = []
         for _ in range(5):
             with hostile(answer) as server:
                 client = bedrock_cris.client(
@@ -230,15 +232,16 @@ def test_memory_stays_bounded_whatever_a_frame_claims() -> None:
                     pass
                 else:
                     raise SystemExit("no InvalidPayloadLength")
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        print(peaks)
         """
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    peak_mb = int(done.stdout.strip())
-    assert peak_mb < 300, peak_mb
+    peaks_mb = json.loads(done.stdout)  # after each stream
+    assert max(peaks_mb) < 300, (peaks_mb, done.stderr)
 
 
 SKEWED = response(
