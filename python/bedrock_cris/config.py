@@ -3,7 +3,8 @@ apply to Bedrock Runtime.
 
 Options left unset take this package's defaults, which differ from botocore's
 on purpose (see the README, "Defaults"): a 10-minute read timeout instead of
-60 s and no connection-pool cap instead of 10. Retries follow the newest
+60 s, and up to 1,024 requests in flight per client (half the file-descriptor
+limit at most; more wait their turn) instead of a pool of 10. Retries follow the newest
 botocore: standard mode, 3 attempts, unless ``retries``, ``AWS_RETRY_MODE`` /
 ``AWS_MAX_ATTEMPTS`` or the shared config file's ``retry_mode`` /
 ``max_attempts`` say otherwise.
@@ -64,8 +65,8 @@ class Config:
     The ones that matter here: ``region_name``, ``connect_timeout``,
     ``read_timeout`` (seconds), ``retries={"max_attempts": N, "mode": ...}``
     (``max_attempts`` counts retries, ``total_max_attempts`` counts all
-    attempts, as in botocore) and ``max_pool_connections`` (accepted; this
-    client has no pool cap).
+    attempts, as in botocore) and ``max_pool_connections`` (the requests in flight at
+    once; callers beyond it wait in order).
     """
 
     region_name: str | None
