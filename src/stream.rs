@@ -40,6 +40,37 @@ fn wire(raw: Option<RawEvent>) -> Option<serde_json::Value> {
     raw.as_ref().and_then(RawEvent::to_json)
 }
 
+/// Whether a Converse event must be converted against its frame. A text
+/// delta (nearly every event of a stream) differs from its SDK value only
+/// if the frame left out `contentBlockIndex` (the SDK would say 0), which
+/// the frame's bytes show without parsing it: `"contentBlockIndex":` cannot
+/// occur inside a JSON string, whose quotes are escaped.
+fn converse_needs_wire(event: &ConverseStreamOutput, raw: Option<&RawEvent>) -> bool {
+    let text_delta = matches!(
+        event,
+        ConverseStreamOutput::ContentBlockDelta(ContentBlockDeltaEvent {
+            delta: Some(ContentBlockDelta::Text(_)),
+            ..
+        })
+    );
+    let index_sent = || {
+        raw.is_some_and(|r| {
+            r.payload
+                .windows(INDEX_KEY.len())
+                .any(|window| window == INDEX_KEY)
+        })
+    };
+    !(text_delta && index_sent())
+}
+
+const INDEX_KEY: &[u8] = b"\"contentBlockIndex\":";
+
+/// Whether an InvokeModelWithResponseStream event must be converted against
+/// its frame: a chunk with its bytes says all its frame would.
+fn response_needs_wire(event: &ResponseStream) -> bool {
+    !matches!(event, ResponseStream::Chunk(part) if part.bytes.is_some())
+}
+
 /// Events buffered between the network and Python; the pump waits when full.
 const CHANNEL_CAPACITY: usize = 1024;
 
@@ -328,9 +359,11 @@ impl EventStream {
     fn deliver<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyDict>> {
         match item {
             Ok(Event::Converse(event, raw)) => {
+                let raw = raw.filter(|raw| converse_needs_wire(&event, Some(raw)));
                 convert::converse_stream_event(py, *event, wire(raw).as_ref())
             }
             Ok(Event::Response(event, raw)) => {
+                let raw = raw.filter(|_| response_needs_wire(&event));
                 convert::invoke_model_with_response_stream_event(py, event, wire(raw).as_ref())
             }
             Ok(Event::Bidirectional(event, raw)) => {

@@ -346,3 +346,28 @@ def test_corrupt_frame_raises_a_clear_error() -> None:
         list(stream)
     assert str(info.value).startswith("Checksum mismatch: expected 0x00000000, calculated 0x")
     server.close()
+
+
+def test_events_keep_what_their_frames_left_out_like_boto3(emulator: Any) -> None:
+    """A text delta whose frame has no contentBlockIndex (the SDK would say 0) and one that
+    has it, next to a metadata event with a map in wire order: the same events as boto3."""
+    import boto3
+
+    frames = [
+        ({":event-type": "contentBlockDelta"}, b'{"delta":{"text":"a"}}'),
+        ({":event-type": "contentBlockDelta"}, b'{"delta":{"text":"b"},"contentBlockIndex":2}'),
+        (
+            {":event-type": "metadata"},
+            b'{"usage":{"outputTokens":2,"inputTokens":1,"totalTokens":3},"metrics":{}}',
+        ),
+    ]
+    headers = {":message-type": "event", ":content-type": "application/json"}
+    events = {}
+    for name, module in (("boto3", boto3), ("ours", bedrock_cris)):
+        client = module.client("bedrock-runtime", **client_kwargs(emulator.endpoint_url))
+        emulator.respond_next_stream([({**headers, **h}, body) for h, body in frames])
+        answer = client.converse_stream(modelId=CLAUDE, messages=MESSAGES)
+        events[name] = list(answer["stream"])
+    assert events["ours"] == events["boto3"]
+    assert repr(events["ours"]) == repr(events["boto3"])
+    assert events["ours"][0] == {"contentBlockDelta": {"delta": {"text": "a"}}}
