@@ -89,18 +89,6 @@ impl std::fmt::Display for BearerOverPlainHttp {
 
 impl StdError for BearerOverPlainHttp {}
 
-/// Whether `error` or one of its sources is a `T`.
-fn caused_by<T: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(inner) = current {
-        if inner.is::<T>() {
-            return true;
-        }
-        current = inner.source();
-    }
-    false
-}
-
 /// Maps a failed SDK call to the exception botocore raises for the same failure.
 pub fn from_sdk<E>(
     py: Python<'_>,
@@ -112,7 +100,7 @@ pub fn from_sdk<E>(
 where
     E: StdError + Send + Sync + 'static,
 {
-    if caused_by::<BearerOverPlainHttp>(&error) {
+    if transport::find::<BearerOverPlainHttp>(&error).is_some() {
         let message = BearerOverPlainHttp::MESSAGE;
         return raise_named(py, "InvalidEndpointConfigurationError", &[("msg", message)]);
     }

@@ -162,12 +162,12 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
             };
         }
     }
+    if let Some(frame) = crate::transport::find::<FrameError>(&error) {
+        return Failure::Frame(frame.class_name(), frame.arguments(), frame.to_string());
+    }
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
-        if let Some(frame) = inner.downcast_ref::<FrameError>() {
-            return Failure::Frame(frame.class_name(), frame.arguments(), frame.to_string());
-        }
         text.push_str(": ");
         text.push_str(&inner.to_string());
         source = inner.source();

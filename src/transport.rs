@@ -81,7 +81,7 @@ pub fn classify(error: &(dyn StdError + 'static), timed_out: bool) -> Option<Fai
 
 /// The first `T` among `error` and its sources, looking inside `io::Error`s
 /// too (they hide the error they wrap from `source()`, e.g. rustls's).
-fn find<'e, T: StdError + 'static>(error: &'e (dyn StdError + 'static)) -> Option<&'e T> {
+pub fn find<'e, T: StdError + 'static>(error: &'e (dyn StdError + 'static)) -> Option<&'e T> {
     let mut current = Some(error);
     while let Some(inner) = current {
         if let Some(found) = inner.downcast_ref::<T>() {
