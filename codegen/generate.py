@@ -42,6 +42,7 @@ OUT_OPS_RS = os.path.join(ROOT, "src", "ops", "generated.rs")
 OUT_OPS_PY = os.path.join(ROOT, "python", "bedrock_cris", "_operations.py")
 OUT_OPS_PYI = os.path.join(ROOT, "python", "bedrock_cris", "_operations.pyi")
 OUT_ERRORS_PY = os.path.join(ROOT, "python", "bedrock_cris", "_modeled_errors.py")
+OUT_MODEL_JSON = os.path.join(ROOT, "python", "bedrock_cris", "_service_model.json")
 
 # ---------------------------------------------------------------------------------------------
 # Known divergences between the botocore model and the Rust SDK. Anything not listed here that
@@ -1692,7 +1693,8 @@ def emit_operations_py(m):
 ``ClientExceptions``, the modelled classes of ``client.exceptions``.
 
 Each method hands the caller's keyword arguments, the dict as given (in the caller's order), to
-the native client, which validates them as botocore does. Docstrings come from the model.
+the native client, which validates them as botocore does; once a ``client.meta.events`` handler
+is registered, calls go through ``_event_calls`` instead, which emits botocore's events. Docstrings come from the model.
 ``inspect.signature`` (and so ``help()``) follows each method's ``__wrapped__`` to its
 ``_Signatures`` twin, which inspect reads only when asked; type checkers read
 ``_operations.pyi``.
@@ -1730,6 +1732,21 @@ the native client, which validates them as botocore does. Docstrings come from t
         )
         L.append("")
         L.append("    _native: NativeClient")
+        L.append("    _hooked: bool = False")
+        if asyncio:
+            L.append("")
+            L.append("    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any:")
+            L.append('        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""')
+            L.append("        from bedrock_cris import _event_calls")
+            L.append("")
+            L.append("        return await _event_calls.call_async(self, operation, params)")
+        else:
+            L.append("")
+            L.append("    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any:")
+            L.append('        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""')
+            L.append("        from bedrock_cris import _event_calls")
+            L.append("")
+            L.append("        return _event_calls.call(self, operation, params)")
         for op in ops:
             name = xform_name(op)
             L.append("")
@@ -1741,9 +1758,13 @@ the native client, which validates them as botocore does. Docstrings come from t
             L.append(py_docstring(method_doc(m, op, asyncio), 8))
             L.append("        if args:")
             L.append(f'            raise TypeError("{name}() only accepts keyword arguments.")')
+            # One flag: False until a client.meta.events handler is registered.
+            L.append("        if self._hooked:")
             if asyncio:
+                L.append(f"            return await self._hooked_call_async({rust_str(op)}, kwargs)")
                 L.append(f"        return await self._native.call_async({rust_str(op)}, kwargs)")
             else:
+                L.append(f"            return self._hooked_call({rust_str(op)}, kwargs)")
                 L.append(f"        return self._native.call({rust_str(op)}, kwargs)")
     L.append("")
     L.append("")
@@ -1817,6 +1838,11 @@ def emit_operations_pyi(m):
         L.append("")
         L.append(f"class {cls}:")
         L.append("    _native: NativeClient")
+        L.append("    _hooked: bool")
+        if asyncio:
+            L.append("    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any: ...")
+        else:
+            L.append("    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any: ...")
         for op in ops:
             name = xform_name(op)
             L.append("    {}def {}(".format("async " if asyncio else "", name))
@@ -1886,6 +1912,20 @@ def check_operations(data, root):
         fail("model and SDK operations diverge:\n  " + "\n  ".join(problems))
 
 
+def emit_model_json(data):
+    """The model as the package ships it for ``client.meta.service_model``: the pinned
+    botocore model without its documentation (which nothing at run time reads)."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "documentation"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(data), separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def main():
     check = "--check" in sys.argv[1:]
     with gzip.open(MODEL_PATH) as f:
@@ -1910,6 +1950,7 @@ def main():
         OUT_OPS_PY: emit_operations_py(model),
         OUT_OPS_PYI: emit_operations_pyi(model),
         OUT_ERRORS_PY: emit_errors_py(model),
+        OUT_MODEL_JSON: emit_model_json(data),
     }
     changed = []
     for path, text in outputs.items():

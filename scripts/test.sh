@@ -17,6 +17,20 @@ NEWEST_BOTOCORE="${BEDROCK_CRIS_NEWEST_BOTOCORE:-1.44.8}"
 cargo test -q -p bedrock-cris-emulator
 cargo test -q -p bedrock-cris --lib
 "$VENV/bin/python" -m pytest -q "$@"
+# The framework tests (tests/integrations/) in a venv of their own, so the frameworks'
+# dependencies never move the dev extra's pins. Each line of requirements.txt is installed on
+# its own; one that cannot be installed is reported and its tests skip, saying why.
+INTEGRATIONS_VENV="$VENV-integrations"
+[ -x "$INTEGRATIONS_VENV/bin/python" ] || python3 -m venv "$INTEGRATIONS_VENV"
+"$INTEGRATIONS_VENV/bin/python" -m pip install -q --upgrade pip
+"$INTEGRATIONS_VENV/bin/python" -m pip install -q ".[dev]"
+while read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    # shellcheck disable=SC2086  # a line may name a framework and a companion package
+    "$INTEGRATIONS_VENV/bin/python" -m pip install -q $line \
+        || echo "tests/integrations: could not install $line; its tests are skipped"
+done < tests/integrations/requirements.txt
+"$INTEGRATIONS_VENV/bin/python" -m pytest -q tests/integrations
 MODEL_BOTOCORE=$("$VENV/bin/python" -c "from bedrock_cris import _model; print(_model.BOTOCORE_VERSION)")
 if [ "$NEWEST_BOTOCORE" != "$MODEL_BOTOCORE" ]; then
     NEWEST_VENV="$VENV-botocore-newest"

@@ -14,7 +14,8 @@ use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
 use crate::ops::json::generated::{dispatch, Converse};
 use crate::ops::streaming::ConverseStream;
-use crate::ops::{call_async, call_sync, CallContext};
+use crate::headers::{self, CallHeaders};
+use crate::ops::{call_async, call_sync, validate_only, CallContext};
 use crate::{errors, runtime};
 
 /// A bedrock-runtime client; the Python facade wraps it.
@@ -201,6 +202,39 @@ impl NativeClient {
         params: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
         dispatch!(operation, call_async, self, py, params)
+    }
+
+    /// [`call`](Self::call) with headers that `client.meta.events` handlers
+    /// set: `signed` before signing, `unsigned` after it.
+    #[pyo3(signature = (operation, params, signed, unsigned, asynchronous = false))]
+    fn call_with_headers<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        params: &Bound<'py, PyDict>,
+        signed: Vec<(String, String)>,
+        unsigned: Vec<(String, String)>,
+        asynchronous: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        CallHeaders::new(signed, unsigned)?.hand_over();
+        let outcome = if asynchronous {
+            dispatch!(operation, call_async, self, py, params)
+        } else {
+            dispatch!(operation, call_sync, self, py, params)
+        };
+        headers::clear_pending();
+        outcome
+    }
+
+    /// Validates `params` for `operation` as a call would (raising
+    /// `ParamValidationError`), sending nothing.
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        params: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(operation, validate_only, self, py, params)
     }
 
     /// Converse: `params` are boto3's keyword arguments (the native API's

@@ -48,6 +48,8 @@ pub struct ClientOptions {
     pub max_connections: Option<usize>,
     /// Certificates to trust instead of the system's (`verify="/path"`, `AWS_CA_BUNDLE`).
     pub ca_bundle: Option<CaBundle>,
+    /// botocore's `user_agent` / `user_agent_extra` / `user_agent_appid`, when set.
+    pub user_agent: Option<crate::headers::UserAgentInterceptor>,
 }
 
 /// The PEM certificates of a CA bundle file, read and checked when the
@@ -155,6 +157,10 @@ impl ClientOptions {
             retry_mode: get(options, "retry_mode")?,
             max_connections: get(options, "max_pool_connections")?,
             ca_bundle,
+            user_agent: crate::headers::UserAgentInterceptor::new(
+                get(options, "user_agent")?,
+                get(options, "user_agent_suffix")?,
+            )?,
         };
         resolved.protect_secrets();
         // A new client is also the moment to pick up logging levels set
@@ -356,9 +362,12 @@ pub async fn build_client(
         options.ca_bundle.clone(),
     )));
     let shared = loader.load().await;
-    let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
+    let mut config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)
-        .retry_classifier(crate::transport::BotocoreRetries)
-        .build();
+        .retry_classifier(crate::transport::BotocoreRetries);
+    if let Some(user_agent) = &options.user_agent {
+        config = config.interceptor(user_agent.clone());
+    }
+    let config = config.build();
     Ok(aws_sdk_bedrockruntime::Client::from_conf(config))
 }

@@ -15,6 +15,7 @@ mod embed;
 mod emulator;
 mod errors;
 mod frames;
+mod headers;
 mod http;
 mod logging;
 mod ops;

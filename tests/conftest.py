@@ -76,3 +76,14 @@ def boto(emulator: Any) -> Any:
         "bedrock-runtime",
         **client_kwargs(emulator.endpoint_url, config=Config(retries={"max_attempts": 0})),
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Says which frameworks' tests (tests/integrations/) were skipped, and why."""
+    reasons = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and "framework " in str(longrepr[2]):
+            reasons.add(str(longrepr[2]).removeprefix("Skipped: "))
+    for reason in sorted(reasons):
+        terminalreporter.write_line(f"SKIPPED {reason}")

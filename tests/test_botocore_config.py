@@ -94,11 +94,15 @@ def test_options_botocore_leaves_unset_take_our_defaults(emulator: Any) -> None:
         "bedrock-runtime",
         **client_kwargs(emulator.endpoint_url, config=botocore.config.Config(connect_timeout=5)),
     )
-    assert isinstance(client.meta.config, Config)
-    assert client.meta.config.connect_timeout == 5
-    # botocore's own default would be 60 s; unset here means our 600 s (README, "Defaults").
-    assert client.meta.config.read_timeout is None
+    # client.meta.config shows botocore's Config (what frameworks read and merge); the
+    # options applied are ours, where botocore's 60 s read timeout left unset means our 600 s
+    # (README, "Defaults").
+    assert isinstance(client.meta.config, botocore.config.Config)
     assert client.meta.config._user_provided_options == {"connect_timeout": 5}
+    applied = client.meta._config
+    assert isinstance(applied, Config)
+    assert applied.connect_timeout == 5
+    assert applied.read_timeout is None
     client.converse(modelId=CLAUDE, messages=MESSAGES)
 
 

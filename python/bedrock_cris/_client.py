@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import warnings
 
-from bedrock_cris import _model, exceptions
+from bedrock_cris import _model, _user_agent, exceptions
+from bedrock_cris._events import HierarchicalEmitter
 from bedrock_cris._native import NativeClient
 from bedrock_cris._operations import BedrockRuntimeOperations, ClientExceptions
 from bedrock_cris.config import Config
@@ -38,7 +39,9 @@ class _ClientExceptions(ClientExceptions):
 
 
 class ClientMeta:
-    """``client.meta``: what boto3 exposes about a client's configuration."""
+    """``client.meta``: what boto3 exposes about a client: its region, endpoint and
+    configuration (``config``: a botocore ``Config`` when botocore is importable), the
+    service model, and ``events`` (botocore's event emitter, see ``_events``)."""
 
     def __init__(
         self, region_name: str, endpoint_url: str, config: Config, spec: dict[str, Any]
@@ -46,10 +49,40 @@ class ClientMeta:
         self._spec = spec
         self.region_name = region_name
         self.endpoint_url = endpoint_url
-        self.config = config
+        self._config = config
+        self._shown_config: Any = None
         self.partition = "aws"
         self.service_name = SERVICE_NAME
         self.method_to_api_mapping = dict(_model.OPERATIONS)
+        self.events = HierarchicalEmitter()
+
+    @property
+    def config(self) -> Any:
+        """The client's configuration as botocore's ``Config`` (holding the options that
+        were set) when botocore is importable, else this package's ``Config``."""
+        if self._shown_config is None:
+            try:
+                from botocore.config import Config as BotocoreConfig
+            except ImportError:
+                self._shown_config = self._config
+            else:
+                self._shown_config = BotocoreConfig(**self._config._user_provided_options)
+        return self._shown_config
+
+    @property
+    def service_model(self) -> Any:
+        """The service model (botocore's ``ServiceModel`` when botocore is importable)."""
+        from bedrock_cris import _service_model
+
+        return _service_model.load()
+
+    def _user_agent(self, base: str) -> str:
+        """The User-Agent this client's configuration makes of ``base``."""
+        config = self._config
+        if config.user_agent is not None:
+            base = str(config.user_agent)
+        tail = _user_agent.suffix(config)
+        return f"{base} {tail}" if tail else base
 
     def __repr__(self) -> str:
         return f"ClientMeta(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
@@ -63,6 +96,7 @@ class BedrockRuntime(BedrockRuntimeOperations):
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
+        meta.events._bind(self)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` works (boto3's method)."""
@@ -364,6 +398,7 @@ class Session:
             "profile_name": self._profile_name,
             "ca_bundle": ca_bundle,
             **config._native_options(),
+            **_user_agent.native_options(config),
         }
         native = NativeClient(options)
         region = native.region_name

@@ -5,7 +5,8 @@
 ``ClientExceptions``, the modelled classes of ``client.exceptions``.
 
 Each method hands the caller's keyword arguments, the dict as given (in the caller's order), to
-the native client, which validates them as botocore does. Docstrings come from the model.
+the native client, which validates them as botocore does; once a ``client.meta.events`` handler
+is registered, calls go through ``_event_calls`` instead, which emits botocore's events. Docstrings come from the model.
 ``inspect.signature`` (and so ``help()``) follows each method's ``__wrapped__`` to its
 ``_Signatures`` twin, which inspect reads only when asked; type checkers read
 ``_operations.pyi``.
@@ -48,6 +49,13 @@ class BedrockRuntimeOperations:
     """The bedrock-runtime operations as boto3's client methods, one per operation of the model."""
 
     _native: NativeClient
+    _hooked: bool = False
+
+    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any:
+        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""
+        from bedrock_cris import _event_calls
+
+        return _event_calls.call(self, operation, params)
 
     def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The action to apply a guardrail. For troubleshooting some of the common errors you might
@@ -108,6 +116,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("apply_guardrail() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("ApplyGuardrail", kwargs)
         return self._native.call("ApplyGuardrail", kwargs)
 
     def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -357,6 +367,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("converse() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("Converse", kwargs)
         return self._native.call("Converse", kwargs)
 
     def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -608,6 +620,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("converse_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("ConverseStream", kwargs)
         return self._native.call("ConverseStream", kwargs)
 
     def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -667,6 +681,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("count_tokens() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("CountTokens", kwargs)
         return self._native.call("CountTokens", kwargs)
 
     def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -691,6 +707,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("get_async_invoke() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("GetAsyncInvoke", kwargs)
         return self._native.call("GetAsyncInvoke", kwargs)
 
     def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -753,6 +771,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_guardrail_checks() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("InvokeGuardrailChecks", kwargs)
         return self._native.call("InvokeGuardrailChecks", kwargs)
 
     def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -831,6 +851,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("InvokeModel", kwargs)
         return self._native.call("InvokeModel", kwargs)
 
     def invoke_model_with_bidirectional_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -872,6 +894,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model_with_bidirectional_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("InvokeModelWithBidirectionalStream", kwargs)
         return self._native.call("InvokeModelWithBidirectionalStream", kwargs)
 
     def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -950,6 +974,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model_with_response_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("InvokeModelWithResponseStream", kwargs)
         return self._native.call("InvokeModelWithResponseStream", kwargs)
 
     def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -998,6 +1024,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("list_async_invokes() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("ListAsyncInvokes", kwargs)
         return self._native.call("ListAsyncInvokes", kwargs)
 
     def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1049,6 +1077,8 @@ class BedrockRuntimeOperations:
         """
         if args:
             raise TypeError("start_async_invoke() only accepts keyword arguments.")
+        if self._hooked:
+            return self._hooked_call("StartAsyncInvoke", kwargs)
         return self._native.call("StartAsyncInvoke", kwargs)
 
 
@@ -1056,6 +1086,13 @@ class AsyncBedrockRuntimeOperations:
     """The bedrock-runtime operations as boto3's client coroutines, one per operation of the model."""
 
     _native: NativeClient
+    _hooked: bool = False
+
+    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any:
+        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""
+        from bedrock_cris import _event_calls
+
+        return await _event_calls.call_async(self, operation, params)
 
     async def apply_guardrail(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Awaitable ``apply_guardrail``: same arguments, result and errors as the blocking client.
@@ -1118,6 +1155,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("apply_guardrail() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("ApplyGuardrail", kwargs)
         return await self._native.call_async("ApplyGuardrail", kwargs)
 
     async def converse(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1369,6 +1408,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("converse() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("Converse", kwargs)
         return await self._native.call_async("Converse", kwargs)
 
     async def converse_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1622,6 +1663,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("converse_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("ConverseStream", kwargs)
         return await self._native.call_async("ConverseStream", kwargs)
 
     async def count_tokens(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1683,6 +1726,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("count_tokens() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("CountTokens", kwargs)
         return await self._native.call_async("CountTokens", kwargs)
 
     async def get_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1709,6 +1754,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("get_async_invoke() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("GetAsyncInvoke", kwargs)
         return await self._native.call_async("GetAsyncInvoke", kwargs)
 
     async def invoke_guardrail_checks(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1774,6 +1821,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_guardrail_checks() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("InvokeGuardrailChecks", kwargs)
         return await self._native.call_async("InvokeGuardrailChecks", kwargs)
 
     async def invoke_model(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1854,6 +1903,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("InvokeModel", kwargs)
         return await self._native.call_async("InvokeModel", kwargs)
 
     async def invoke_model_with_bidirectional_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1897,6 +1948,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model_with_bidirectional_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("InvokeModelWithBidirectionalStream", kwargs)
         return await self._native.call_async("InvokeModelWithBidirectionalStream", kwargs)
 
     async def invoke_model_with_response_stream(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -1978,6 +2031,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("invoke_model_with_response_stream() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("InvokeModelWithResponseStream", kwargs)
         return await self._native.call_async("InvokeModelWithResponseStream", kwargs)
 
     async def list_async_invokes(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -2028,6 +2083,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("list_async_invokes() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("ListAsyncInvokes", kwargs)
         return await self._native.call_async("ListAsyncInvokes", kwargs)
 
     async def start_async_invoke(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -2081,6 +2138,8 @@ class AsyncBedrockRuntimeOperations:
         """
         if args:
             raise TypeError("start_async_invoke() only accepts keyword arguments.")
+        if self._hooked:
+            return await self._hooked_call_async("StartAsyncInvoke", kwargs)
         return await self._native.call_async("StartAsyncInvoke", kwargs)
 
 

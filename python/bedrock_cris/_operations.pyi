@@ -29,6 +29,8 @@ class ClientExceptions:
 
 class BedrockRuntimeOperations:
     _native: NativeClient
+    _hooked: bool
+    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any: ...
     def apply_guardrail(
         self,
         *,
@@ -1097,6 +1099,8 @@ class BedrockRuntimeOperations:
 
 class AsyncBedrockRuntimeOperations:
     _native: NativeClient
+    _hooked: bool
+    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any: ...
     async def apply_guardrail(
         self,
         *,

@@ -34,6 +34,7 @@ class AsyncBedrockRuntime(AsyncBedrockRuntimeOperations):
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
+        meta.events._bind(self)
 
     async def close(self) -> None:
         """Accepted for aioboto3 compatibility; connections are released with the client."""

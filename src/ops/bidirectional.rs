@@ -209,9 +209,17 @@ impl Operation for InvokeModelWithBidirectionalStream {
             })?;
         let receiver = Self::input(&body, &failure)?;
         let builder = builder.body(InputEvents(receiver).into());
-        Ok(Box::pin(async move {
-            builder.send().await.map(|output| (output, failure))
-        }))
+        match crate::headers::take_pending() {
+            None => Ok(Box::pin(async move {
+                builder.send().await.map(|output| (output, failure))
+            })),
+            Some(headers) => {
+                let customized = builder.customize().interceptor(headers);
+                Ok(Box::pin(async move {
+                    customized.send().await.map(|output| (output, failure))
+                }))
+            }
+        }
     }
 
     fn finish<'py>(

@@ -107,6 +107,17 @@ pub fn call_sync<'py, Op: Operation>(
     finish::<Op>(py, result, record, &client.context())
 }
 
+/// Validates and converts `params` as a call would, and sends nothing: for
+/// calls that `client.meta.events` handlers answer without a request.
+pub fn validate_only<'py, Op: Operation>(
+    client: &NativeClient,
+    py: Python<'py>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    drop(Op::prepare(&client.sdk(), params)?);
+    Ok(py.None().into_bound(py))
+}
+
 /// `pending` recorded, once it has a place among the client's requests in
 /// flight (waiting for one counts toward no timeout).
 async fn in_flight<O, E>(
@@ -204,8 +215,10 @@ pub fn result_dict<'py>(
 }
 
 /// Sends a validated request: `builder.send()`, customized with the bridge's
-/// interceptor when the request has members the SDK lacks, and with `extra`
-/// (an `Option` of another interceptor) when given. Boxed as [`Pending`].
+/// interceptor when the request has members the SDK lacks, with `extra`
+/// (an `Option` of another interceptor) when given, and with the headers
+/// `client.meta.events` handlers set for this call ([`crate::headers`]).
+/// Boxed as [`Pending`].
 macro_rules! send_request {
     ($builder:expr, $bridged:expr) => {
         send_request!($builder, $bridged, None::<crate::bridge::BridgeInterceptor>)
@@ -213,7 +226,8 @@ macro_rules! send_request {
     ($builder:expr, $bridged:expr, $extra:expr) => {{
         let bridge = $bridged.interceptor();
         let extra = $extra;
-        if bridge.is_none() && extra.is_none() {
+        let headers = crate::headers::take_pending();
+        if bridge.is_none() && extra.is_none() && headers.is_none() {
             Box::pin($builder.send()) as _
         } else {
             let mut customized = $builder.customize();
@@ -222,6 +236,9 @@ macro_rules! send_request {
             }
             if let Some(extra) = extra {
                 customized = customized.interceptor(extra);
+            }
+            if let Some(headers) = headers {
+                customized = customized.interceptor(headers);
             }
             Box::pin(customized.send()) as _
         }
