@@ -7,11 +7,12 @@ client (the AWS SDK for Rust).
 
 from __future__ import annotations
 
+import _thread
 import os
 import warnings
+import weakref
 
 from bedrock_cris import _model, _user_agent, exceptions
-from bedrock_cris._events import HierarchicalEmitter
 from bedrock_cris._native import NativeClient
 from bedrock_cris._operations import BedrockRuntimeOperations, ClientExceptions
 from bedrock_cris.config import Config
@@ -38,6 +39,9 @@ class _ClientExceptions(ClientExceptions):
         return exceptions.from_code(error_code)
 
 
+_EVENTS_LOCK = _thread.allocate_lock()
+
+
 class ClientMeta:
     """``client.meta``: what boto3 exposes about a client: its region, endpoint and
     configuration (``config``: a botocore ``Config`` when botocore is importable), the
@@ -54,7 +58,24 @@ class ClientMeta:
         self.partition = "aws"
         self.service_name = SERVICE_NAME
         self.method_to_api_mapping = dict(_model.OPERATIONS)
-        self.events = HierarchicalEmitter()
+        self._events: Any = None
+        self._client: Any = None  # a weak reference to the client, set by the client
+
+    @property
+    def events(self) -> Any:
+        """botocore's event emitter for this client (``_events``), made on first use so
+        clients that never register a handler never load it."""
+        if self._events is None:
+            with _EVENTS_LOCK:
+                if self._events is None:
+                    from bedrock_cris._events import HierarchicalEmitter
+
+                    events = HierarchicalEmitter()
+                    client = self._client() if self._client is not None else None
+                    if client is not None:
+                        events._bind(client)
+                    self._events = events
+        return self._events
 
     @property
     def config(self) -> Any:
@@ -96,7 +117,7 @@ class BedrockRuntime(BedrockRuntimeOperations):
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
-        meta.events._bind(self)
+        meta._client = weakref.ref(self)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` works (boto3's method)."""

@@ -4,16 +4,17 @@
 
 from __future__ import annotations
 
-import string
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["native_options", "suffix"]
 
-# botocore.useragent._USERAGENT_ALLOWED_CHARACTERS, plus "#" where botocore allows it.
-_ALLOWED = frozenset(string.ascii_letters + string.digits + "!$%&'*+-.^_`|~,#")
+# botocore.useragent._USERAGENT_ALLOWED_CHARACTERS, plus "#" where botocore allows it
+# (spelled out: the ``string`` module would load ``re`` with every client).
+_ALLOWED = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!$%&'*+-.^_`|~,#"
+)
 
 
 def _sanitize(raw: str) -> str:

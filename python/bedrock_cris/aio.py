@@ -14,6 +14,8 @@ cancels its request.
 
 from __future__ import annotations
 
+import weakref
+
 from bedrock_cris import _client
 from bedrock_cris._client import ClientMeta, _ClientExceptions
 from bedrock_cris._native import NativeClient
@@ -34,7 +36,7 @@ class AsyncBedrockRuntime(AsyncBedrockRuntimeOperations):
         self._native = native
         self.meta = meta
         self.exceptions = _ClientExceptions()
-        meta.events._bind(self)
+        meta._client = weakref.ref(self)
 
     async def close(self) -> None:
         """Accepted for aioboto3 compatibility; connections are released with the client."""
