@@ -147,6 +147,8 @@ def _header_text(value: Any, ref: dict[str, Any], shape: dict[str, Any]) -> str:
 
 
 def _serialize(value: Any, shape: dict[str, Any], shapes: dict[str, Any]) -> Any:
+    if shape.get("document"):
+        return value  # any JSON value, as given
     kind = shape["type"]
     if kind == "structure":
         members = shape.get("members", {})
