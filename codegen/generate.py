@@ -1735,15 +1735,21 @@ is registered, calls go through ``_event_calls`` instead, which emits botocore's
         L.append("    _hooked: bool = False")
         if asyncio:
             L.append("")
-            L.append("    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any:")
-            L.append('        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""')
+            L.append(
+                "    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any:"
+            )
+            L.append(
+                '        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""'
+            )
             L.append("        from bedrock_cris import _event_calls")
             L.append("")
             L.append("        return await _event_calls.call_async(self, operation, params)")
         else:
             L.append("")
             L.append("    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any:")
-            L.append('        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""')
+            L.append(
+                '        """Calls ``operation`` through ``client.meta.events`` (see ``_event_calls``)."""'
+            )
             L.append("        from bedrock_cris import _event_calls")
             L.append("")
             L.append("        return _event_calls.call(self, operation, params)")
@@ -1761,7 +1767,9 @@ is registered, calls go through ``_event_calls`` instead, which emits botocore's
             # One flag: False until a client.meta.events handler is registered.
             L.append("        if self._hooked:")
             if asyncio:
-                L.append(f"            return await self._hooked_call_async({rust_str(op)}, kwargs)")
+                L.append(
+                    f"            return await self._hooked_call_async({rust_str(op)}, kwargs)"
+                )
                 L.append(f"        return await self._native.call_async({rust_str(op)}, kwargs)")
             else:
                 L.append(f"            return self._hooked_call({rust_str(op)}, kwargs)")
@@ -1840,9 +1848,13 @@ def emit_operations_pyi(m):
         L.append("    _native: NativeClient")
         L.append("    _hooked: bool")
         if asyncio:
-            L.append("    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any: ...")
+            L.append(
+                "    async def _hooked_call_async(self, operation: str, params: dict[str, Any]) -> Any: ..."
+            )
         else:
-            L.append("    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any: ...")
+            L.append(
+                "    def _hooked_call(self, operation: str, params: dict[str, Any]) -> Any: ..."
+            )
         for op in ops:
             name = xform_name(op)
             L.append("    {}def {}(".format("async " if asyncio else "", name))

@@ -12,9 +12,9 @@ use pyo3::types::PyDict;
 
 use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
+use crate::headers::{self, CallHeaders};
 use crate::ops::json::generated::{dispatch, Converse};
 use crate::ops::streaming::ConverseStream;
-use crate::headers::{self, CallHeaders};
 use crate::ops::{call_async, call_sync, validate_only, CallContext};
 use crate::{errors, runtime};
 

@@ -81,10 +81,7 @@ fn check_header(name: &str, value: &str) -> PyResult<()> {
 #[derive(Debug)]
 pub struct CallHeadersInterceptor(CallHeaders);
 
-fn set_all(
-    context: &mut BeforeTransmitInterceptorContextMut<'_>,
-    headers: &[(String, String)],
-) {
+fn set_all(context: &mut BeforeTransmitInterceptorContextMut<'_>, headers: &[(String, String)]) {
     let request_headers = context.request_mut().headers_mut();
     for (name, value) in headers {
         request_headers.insert(name.to_ascii_lowercase(), value.clone());
@@ -180,8 +177,14 @@ mod tests {
 
     #[test]
     fn the_suffix_follows_the_sdk_or_the_replacement() {
-        assert_eq!(agent(None, Some("app/x y")).header(Some("sdk/1")), "sdk/1 app/x y");
-        assert_eq!(agent(Some("mine/2"), Some("y")).header(Some("sdk/1")), "mine/2 y");
+        assert_eq!(
+            agent(None, Some("app/x y")).header(Some("sdk/1")),
+            "sdk/1 app/x y"
+        );
+        assert_eq!(
+            agent(Some("mine/2"), Some("y")).header(Some("sdk/1")),
+            "mine/2 y"
+        );
         assert_eq!(agent(Some("mine/2"), None).header(Some("sdk/1")), "mine/2");
         assert_eq!(agent(None, Some("y")).header(None), "y");
     }

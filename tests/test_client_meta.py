@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import bedrock_cris
 import botocore.config
 import botocore.model
 import pytest
-from conftest import client_kwargs
-
-import bedrock_cris
 from bedrock_cris import _service_model
+from conftest import client_kwargs
 
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Hello"}]}]

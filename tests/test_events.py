@@ -8,13 +8,12 @@ import asyncio
 import json
 from typing import Any
 
+import bedrock_cris
 import pytest
+from bedrock_cris._events import HierarchicalEmitter
 from botocore.awsrequest import AWSResponse
 from botocore.hooks import HierarchicalEmitter as BotocoreEmitter
 from conftest import REGION, client_kwargs
-
-import bedrock_cris
-from bedrock_cris._events import HierarchicalEmitter
 
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Hello"}]}]
@@ -145,7 +144,11 @@ def test_the_request_dict_matches_botocores(ours: Any, boto: Any) -> None:
     params = {
         "modelId": MODEL,
         "body": json.dumps(
-            {"anthropic_version": "bedrock-2023-05-31", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}
+            {
+                "anthropic_version": "bedrock-2023-05-31",
+                "messages": [{"role": "user", "content": "hi"}],
+                "max_tokens": 9,
+            }
         ),
         "trace": "ENABLED",
     }

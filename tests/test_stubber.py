@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError, ParamValidationError
-from botocore.exceptions import StubResponseError, UnStubbedResponseError
-from botocore.stub import ANY, StubAssertionError, Stubber
-
 import bedrock_cris
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ParamValidationError,
+    StubResponseError,
+    UnStubbedResponseError,
+)
+from botocore.stub import ANY, StubAssertionError, Stubber
 from conftest import client_kwargs
 
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"

@@ -17,8 +17,8 @@ the URL or the body, and a removed header, are not applied, and ``needs-retry`` 
 
 from __future__ import annotations
 
-from bedrock_cris import _request_dict, exceptions
 from bedrock_cris import __version__ as _version
+from bedrock_cris import _request_dict, exceptions
 from bedrock_cris._events import first_non_none_response
 
 TYPE_CHECKING = False
@@ -96,7 +96,9 @@ def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
             except exceptions.ParamValidationError:
                 raise
             except Exception as e:
-                events.emit(f"after-call-error.{prepared.suffix}", exception=e, context=prepared.context)
+                events.emit(
+                    f"after-call-error.{prepared.suffix}", exception=e, context=prepared.context
+                )
                 raise
             http = _http_response(request_dict["url"], parsed)
     events.emit(f"after-call.{prepared.suffix}", http_response=http, parsed=parsed, **kwargs)
@@ -155,9 +157,7 @@ async def call_async(client: Any, operation: str, params: dict[str, Any]) -> Any
                 )
                 raise
             http = _http_response(request_dict["url"], parsed)
-    await emit(
-        f"after-call.{prepared.suffix}", {"http_response": http, "parsed": parsed, **kwargs}
-    )
+    await emit(f"after-call.{prepared.suffix}", {"http_response": http, "parsed": parsed, **kwargs})
     return _result(client, operation, http, parsed, error)
 
 
@@ -183,11 +183,7 @@ def _result(client: Any, operation: str, http: Any, parsed: Any, error: Any) -> 
 
 def _changed(before: dict[str, str], after: Any) -> list[tuple[str, str]]:
     """Headers a handler added or changed (names as given, values as str)."""
-    return [
-        (str(name), str(value))
-        for name, value in after.items()
-        if before.get(name) != value
-    ]
+    return [(str(name), str(value)) for name, value in after.items() if before.get(name) != value]
 
 
 # -- request and response objects: botocore's when it is importable -----------------------

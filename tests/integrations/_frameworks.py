@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+
 def require(module: str, distribution: str) -> Any:
     """``module`` imported, or the calling test module skipped (the reason is printed)."""
     try:
@@ -27,11 +28,10 @@ def require(module: str, distribution: str) -> Any:
 @pytest.fixture
 def clients(emulator: Any) -> dict[str, Any]:
     """A boto3 client and ours, configured alike (retries off, so faults are exact)."""
+    import bedrock_cris
     import boto3
     from botocore.config import Config
     from conftest import client_kwargs
-
-    import bedrock_cris
 
     kwargs = client_kwargs(emulator.endpoint_url, config=Config(retries={"max_attempts": 0}))
     return {

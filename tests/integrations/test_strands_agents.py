@@ -11,6 +11,7 @@ from _frameworks import require
 from conftest import ACCESS_KEY, REGION, SECRET_KEY
 
 require("strands", "strands-agents")
+import bedrock_cris  # noqa: E402
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
@@ -20,8 +21,6 @@ from strands.types.exceptions import (  # noqa: E402
     ContextWindowOverflowException,
     ModelThrottledException,
 )
-
-import bedrock_cris  # noqa: E402
 
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 SESSIONS = {"boto3": boto3.Session, "bedrock_cris": bedrock_cris.Session}
