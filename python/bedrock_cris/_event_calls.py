@@ -18,7 +18,7 @@ the URL or the body, and a removed header, are not applied, and ``needs-retry`` 
 from __future__ import annotations
 
 from bedrock_cris import __version__ as _version
-from bedrock_cris import _request_dict, exceptions
+from bedrock_cris import _request_dict, _tracing, exceptions
 from bedrock_cris._events import first_non_none_response
 
 TYPE_CHECKING = False
@@ -59,8 +59,30 @@ class _Prepared:
 
 
 def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-    """The blocking client's call of ``operation`` through its events."""
-    events = client.meta.events
+    """The blocking client's call of ``operation``: traced when OpenTelemetry instruments
+    clients (``bedrock_cris.otel``), through the events when handlers are registered."""
+    wrapper = _tracing.sync_wrapper
+    if wrapper is None:
+        return _call(client, operation, params)
+    return wrapper(lambda op, kw: _call(client, op, kw), client, (operation, params), {})
+
+
+async def call_async(client: Any, operation: str, params: dict[str, Any]) -> Any:
+    """The asyncio client's call of ``operation`` (see :func:`call`)."""
+    wrapper = _tracing.async_wrapper
+    if wrapper is None:
+        return await _call_async(client, operation, params)
+
+    async def traced(op: str, kw: dict[str, Any]) -> Any:
+        return await _call_async(client, op, kw)
+
+    return await wrapper(traced, client, (operation, params), {})
+
+
+def _call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+    events = client.meta._events
+    if events is None or not events._active:
+        return client._native.call(operation, params)
     prepared = _Prepared(client, operation)
     kwargs = {"model": prepared.model, "context": prepared.context}
     responses = events.emit(f"provide-client-params.{prepared.suffix}", params=params, **kwargs)
@@ -105,9 +127,11 @@ def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
     return _result(client, operation, http, parsed, error)
 
 
-async def call_async(client: Any, operation: str, params: dict[str, Any]) -> Any:
-    """The asyncio client's call: the same events; a handler's awaitable answer is awaited."""
-    events = client.meta.events
+async def _call_async(client: Any, operation: str, params: dict[str, Any]) -> Any:
+    """The same events; a handler's awaitable answer is awaited."""
+    events = client.meta._events
+    if events is None or not events._active:
+        return await client._native.call_async(operation, params)
     prepared = _Prepared(client, operation)
     kwargs = {"model": prepared.model, "context": prepared.context}
     emit = events._emit_async

@@ -59,22 +59,31 @@ class HierarchicalEmitter:
         self._unique_ids: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._clients: list[weakref.ref[Any]] = []
+        #: Whether any handler is registered (kept by ``_changed``).
+        self._active = False
 
     def _bind(self, client: Any) -> None:
-        """Keeps ``client._hooked`` telling whether any handler is registered."""
+        """Keeps ``client._hooked`` True while any handler is registered (when none is, the
+        client's class attribute answers: True only while OpenTelemetry instruments clients)."""
         self._clients.append(weakref.ref(client))
-        client._hooked = self._has_handlers()
+        self._show(client)
+
+    def _show(self, client: Any) -> None:
+        if self._active:
+            client._hooked = True
+        else:
+            client.__dict__.pop("_hooked", None)
 
     def _has_handlers(self) -> bool:
         return _has_handlers(self._root)
 
     def _changed(self) -> None:
         self._lookup_cache = {}
-        hooked = self._has_handlers()
+        self._active = self._has_handlers()
         for ref in self._clients:
             client = ref()
             if client is not None:
-                client._hooked = hooked
+                self._show(client)
 
     # -- registration ----------------------------------------------------------------------
 
@@ -231,6 +240,7 @@ class HierarchicalEmitter:
         copied = HierarchicalEmitter()
         copied._root = _copy_node(self._root)
         copied._unique_ids = {k: dict(v) for k, v in self._unique_ids.items()}
+        copied._active = self._active
         return copied
 
     def __repr__(self) -> str:
