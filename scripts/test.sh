@@ -23,7 +23,7 @@ cargo test -q -p bedrock-cris --lib
 INTEGRATIONS_VENV="$VENV-integrations"
 [ -x "$INTEGRATIONS_VENV/bin/python" ] || python3 -m venv "$INTEGRATIONS_VENV"
 "$INTEGRATIONS_VENV/bin/python" -m pip install -q --upgrade pip
-"$INTEGRATIONS_VENV/bin/python" -m pip install -q ".[dev]"
+"$INTEGRATIONS_VENV/bin/python" -m pip install -q ".[dev,otel]"
 while read -r line; do
     case "$line" in ''|'#'*) continue ;; esac
     # shellcheck disable=SC2086  # a line may name a framework and a companion package

@@ -141,3 +141,12 @@ def test_uninstrumented_clients_make_no_spans(clients: dict[str, Any]) -> None:
     clients["bedrock_cris"].converse(modelId=MODEL, messages=MESSAGES)
     assert telemetry.spans.get_finished_spans() == ()
     assert clients["bedrock_cris"]._hooked is False
+
+
+def test_opentelemetry_instrument_finds_the_instrumentor() -> None:
+    from importlib.metadata import entry_points
+
+    (entry,) = [
+        e for e in entry_points(group="opentelemetry_instrumentor") if e.name == "bedrock_cris"
+    ]
+    assert entry.load() is BedrockCrisInstrumentor
