@@ -133,3 +133,53 @@ def test_user_agent_replaces_the_header(emulator: Any) -> None:
         "bedrock-runtime", **client_kwargs(emulator.endpoint_url, config=config)
     ).converse(modelId=MODEL, messages=MESSAGES)
     assert _user_agent(emulator) == expected == "custom-agent/1.0 extra/2"
+
+
+WITHOUT_BOTOCORE = """
+import sys
+sys.modules["botocore"] = None  # any import of botocore now fails, as if not installed
+import bedrock_cris
+from bedrock_cris import _event_calls
+client = bedrock_cris.client("bedrock-runtime", region_name="ap-south-1", endpoint_url=URL,
+    aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+seen = []
+def before_send(request, **kwargs):
+    seen.append(type(request).__name__)
+    request.headers["X-Plain"] = "yes"
+client.meta.events.register("before-send.bedrock-runtime.*", before_send)
+messages = [{"role": "user", "content": [{"text": "hi"}]}]
+answer = client.converse(modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0", messages=messages)
+canned = {"output": {"message": {"role": "assistant", "content": [{"text": "canned"}]}}}
+client.meta.events.register("before-call.bedrock-runtime.Converse",
+    lambda **kw: (_event_calls.Response(None, 200, {}, None), canned))
+print([type(client.meta.service_model).__module__, type(client.meta.config).__module__,
+    seen, answer["stopReason"], client.converse(modelId="global.anthropic.claude-haiku-4-5-20251001-v1:0", messages=messages)["output"]])
+"""
+
+
+def test_events_and_the_model_work_without_botocore(emulator: Any) -> None:
+    import ast
+    import subprocess
+    import sys
+
+    from conftest import ACCESS_KEY, SECRET_KEY
+
+    code = f"URL, KEY, SECRET = {emulator.endpoint_url!r}, {ACCESS_KEY!r}, {SECRET_KEY!r}\n"
+    completed = subprocess.run(
+        [sys.executable, "-c", code + WITHOUT_BOTOCORE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result = ast.literal_eval(completed.stdout.strip().splitlines()[-1])
+    assert result == [
+        "bedrock_cris._service_model",
+        "bedrock_cris.config",
+        ["Request"],
+        "end_turn",
+        {"message": {"role": "assistant", "content": [{"text": "canned"}]}},
+    ]
+    (request,) = emulator.requests
+    assert dict(request["headers"])["x-plain"] == "yes" and request["auth_error"] is None
