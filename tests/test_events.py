@@ -314,3 +314,17 @@ def test_streams_through_events(ours: Any, boto: Any) -> None:
     got = [e for e in ours.converse_stream(modelId=MODEL, messages=MESSAGES)["stream"]]
     assert [list(e) for e in got] == [list(e) for e in expected]
     assert ours.meta.region_name == REGION
+
+
+def test_bidirectional_streams_through_events(ours: Any, emulator: Any) -> None:
+    ours.meta.events.register(
+        "before-send.bedrock-runtime.InvokeModelWithBidirectionalStream",
+        lambda request, **kw: request.headers.update({"X-Duplex": "1"}),
+    )
+    turn = {"chunk": {"bytes": json.dumps({"text": "hello there"}).encode()}}
+    response = ours.invoke_model_with_bidirectional_stream(
+        modelId="amazon.nova-sonic-v1:0", body=iter([turn])
+    )
+    events = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
+    assert events[-1]["end"]["inputChunks"] == 1
+    assert dict(emulator.requests[0]["headers"])["x-duplex"] == "1"

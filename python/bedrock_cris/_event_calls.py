@@ -48,7 +48,9 @@ class _Prepared:
         self.suffix = f"{SERVICE_ID}.{operation}"
 
     def request_dict(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
-        client._native.validate(self.operation, params)
+        if not self.model.has_event_stream_input:
+            # (an input stream is checked when the call starts: checking it consumes it)
+            client._native.validate(self.operation, params)
         return _request_dict.build(
             self.operation,
             params,

@@ -75,7 +75,9 @@ def build(
             body_params[name] = value
     if payload is not None:
         name, value, target = payload
-        if target["type"] == "blob":
+        if target.get("eventstream"):
+            body = value  # the input stream itself, as botocore hands it on
+        elif target["type"] == "blob":
             body = value.encode("utf-8") if isinstance(value, str) else value
         else:
             body = json.dumps(_serialize(value, target, shapes)).encode("utf-8")
