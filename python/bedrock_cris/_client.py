@@ -12,7 +12,7 @@ import os
 import warnings
 import weakref
 
-from bedrock_cris import _model, _user_agent, exceptions
+from bedrock_cris import _model, _tracing, _user_agent, exceptions
 from bedrock_cris._native import NativeClient
 from bedrock_cris._operations import BedrockRuntimeOperations, ClientExceptions
 from bedrock_cris.config import Config
@@ -118,6 +118,7 @@ class BedrockRuntime(BedrockRuntimeOperations):
         self.meta = meta
         self.exceptions = _ClientExceptions()
         meta._client = weakref.ref(self)
+        _tracing.register(self)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` works (boto3's method)."""

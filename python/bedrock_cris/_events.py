@@ -63,16 +63,14 @@ class HierarchicalEmitter:
         self._active = False
 
     def _bind(self, client: Any) -> None:
-        """Keeps ``client._hooked`` True while any handler is registered (when none is, the
-        client's class attribute answers: True only while OpenTelemetry instruments clients)."""
+        """Keeps ``client._hooked`` True while any handler is registered (see ``_tracing``)."""
         self._clients.append(weakref.ref(client))
         self._show(client)
 
     def _show(self, client: Any) -> None:
-        if self._active:
-            client._hooked = True
-        else:
-            client.__dict__.pop("_hooked", None)
+        from bedrock_cris import _tracing
+
+        client._hooked = self._active or _tracing.instrumented
 
     def _has_handlers(self) -> bool:
         return _has_handlers(self._root)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 
-from bedrock_cris import _client
+from bedrock_cris import _client, _tracing
 from bedrock_cris._client import ClientMeta, _ClientExceptions
 from bedrock_cris._native import NativeClient
 from bedrock_cris._operations import AsyncBedrockRuntimeOperations
@@ -37,6 +37,7 @@ class AsyncBedrockRuntime(AsyncBedrockRuntimeOperations):
         self.meta = meta
         self.exceptions = _ClientExceptions()
         meta._client = weakref.ref(self)
+        _tracing.register(self)
 
     async def close(self) -> None:
         """Accepted for aioboto3 compatibility; connections are released with the client."""

@@ -37,7 +37,6 @@ from opentelemetry.instrumentation.botocore.extensions.registry import Extension
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from bedrock_cris import _tracing
-from bedrock_cris._operations import AsyncBedrockRuntimeOperations, BedrockRuntimeOperations
 
 __all__ = ["BedrockCrisInstrumentor"]
 
@@ -126,11 +125,11 @@ class BedrockCrisInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         _tracing.async_wrapper = _call_wrapper(
             AiobotocoreInstrumentor, _AIOBOTOCORE_EXTENSIONS, kwargs
         )
-        BedrockRuntimeOperations._hooked = True
-        AsyncBedrockRuntimeOperations._hooked = True
+        _tracing.instrumented = True
+        _tracing.refresh_all()
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        BedrockRuntimeOperations._hooked = False
-        AsyncBedrockRuntimeOperations._hooked = False
+        _tracing.instrumented = False
+        _tracing.refresh_all()
         _tracing.sync_wrapper = None
         _tracing.async_wrapper = None
