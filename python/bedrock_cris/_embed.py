@@ -247,12 +247,46 @@ def _native_kwargs(
     }
 
 
+def _out_target(
+    out: Any, rows: int, model_id: str, kwargs: Mapping[str, Any]
+) -> tuple[int, int] | None:
+    """Checks a caller's ``out`` array against what the call will make (before any request)
+    and returns its address and size for the native pipeline, which writes the rows there."""
+    if out is None:
+        return None
+    columns, dtype, _ = _native.embed_layout(
+        model_id,
+        family=kwargs["family"],
+        embedding_type=kwargs["embedding_type"],
+        dimensions=kwargs["dimensions"],
+    )
+    try:
+        import numpy as np
+    except ImportError:
+        raise TypeError("out must be a numpy array; numpy is not installed") from None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array or np.memmap, not {type(out).__name__}")
+    expected = np.dtype(dtype).newbyteorder("<")
+    if out.shape != (rows, columns) or out.dtype != expected:
+        raise ValueError(
+            f"out must have shape {(rows, columns)} and dtype {expected.name} for "
+            f"{rows} texts with these options, not shape {out.shape} and dtype {out.dtype}"
+        )
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be C-contiguous and writeable (np.ascontiguousarray makes one)")
+    return out.ctypes.data, out.nbytes
+
+
 def _result(
-    outcome: tuple[bytearray, int, str, int], rows: int, model_id: str, embedding_type: str
+    outcome: tuple[bytearray | None, int, str, int],
+    rows: int,
+    model_id: str,
+    embedding_type: str,
+    out: Any = None,
 ) -> Embeddings:
     buffer, columns, dtype, input_tokens = outcome
     return Embeddings(
-        _vectors(buffer, rows, columns, dtype),
+        out if buffer is None else _vectors(buffer, rows, columns, dtype),
         shape=(rows, columns),
         dtype=dtype,
         input_tokens=input_tokens,
@@ -266,18 +300,21 @@ def embed_with(
     texts: str | Sequence[str],
     model_id: str,
     progress: Progress,
+    out: Any = None,
     **options: Any,
 ) -> Embeddings:
     """Blocking ``embed`` on ``native`` (see :func:`bedrock_cris.embed`)."""
     texts = _texts(texts)
     kwargs = _native_kwargs(**options)
+    target = _out_target(out, len(texts), model_id, kwargs)
     bar, callback = _progress(progress, len(texts))
     try:
-        outcome = _native.embed(native, texts, model_id, progress=callback, **kwargs)
+        # `out` stays referenced here until the pipeline has written its last row.
+        outcome = _native.embed(native, texts, model_id, progress=callback, out=target, **kwargs)
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), model_id, kwargs["embedding_type"])
+    return _result(outcome, len(texts), model_id, kwargs["embedding_type"], out)
 
 
 async def aembed_with(
@@ -285,18 +322,23 @@ async def aembed_with(
     texts: str | Sequence[str],
     model_id: str,
     progress: Progress,
+    out: Any = None,
     **options: Any,
 ) -> Embeddings:
     """Awaitable ``embed`` on ``native`` (see :func:`bedrock_cris.aembed`)."""
     texts = _texts(texts)
     kwargs = _native_kwargs(**options)
+    target = _out_target(out, len(texts), model_id, kwargs)
     bar, callback = _progress(progress, len(texts))
     try:
-        outcome = await _native.embed_async(native, texts, model_id, progress=callback, **kwargs)
+        # `out` stays referenced here until the pipeline has written its last row.
+        outcome = await _native.embed_async(
+            native, texts, model_id, progress=callback, out=target, **kwargs
+        )
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), model_id, kwargs["embedding_type"])
+    return _result(outcome, len(texts), model_id, kwargs["embedding_type"], out)
 
 
 def _json_text(value: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "EventStream",
     "embed",
     "embed_async",
+    "embed_layout",
     "InputStream",
 ]
 __version__: str
@@ -168,10 +169,13 @@ def embed(
     max_retries: int = 8,
     extra_body: str | None = None,
     progress: Callable[[int], object] | None = None,
-) -> tuple[bytearray, int, str, int]:
+    out: tuple[int, int] | None = None,
+) -> tuple[bytearray | None, int, str, int]:
     """Embeds ``texts`` into one little-endian buffer (GIL released, Ctrl-C aware).
 
-    Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text.
+    Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text,
+    or is ``None`` when ``out`` (the address and size in bytes of the caller's C-contiguous
+    array, kept alive by the caller until the call returns) received the rows.
     """
 
 def embed_async(
@@ -190,5 +194,15 @@ def embed_async(
     max_retries: int = 8,
     extra_body: str | None = None,
     progress: Callable[[int], object] | None = None,
-) -> Awaitable[tuple[bytearray, int, str, int]]:
+    out: tuple[int, int] | None = None,
+) -> Awaitable[tuple[bytearray | None, int, str, int]]:
     """Awaitable :func:`embed`; cancelling it aborts every request in flight."""
+
+def embed_layout(
+    model_id: str,
+    *,
+    family: str | None = None,
+    embedding_type: str = "float",
+    dimensions: int = 1024,
+) -> tuple[int, str, int]:
+    """``(columns, dtype, texts per request)`` that ``embed`` would use; sends nothing."""
