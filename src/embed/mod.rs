@@ -363,8 +363,7 @@ fn embed_layout(
     dimensions: usize,
 ) -> PyResult<(usize, &'static str, usize)> {
     let family = resolve_family(model_id, family)?;
-    let layout =
-        Layout::new(family, embedding_type, dimensions).map_err(PyValueError::new_err)?;
+    let layout = Layout::new(family, embedding_type, dimensions).map_err(PyValueError::new_err)?;
     Ok((layout.columns, layout.element.dtype(), family.max_batch()))
 }
 

@@ -119,13 +119,13 @@ def resolve_client(client: object) -> Any:
     """The native-API client an actor uses: the one unpickled from the driver, or one from the
     actor's own AWS configuration."""
     import bedrock_cris
+    from bedrock_cris.aio import AsyncBedrockRuntime
 
     if client is None:
         return bedrock_cris.Client()
     if isinstance(client, bedrock_cris.Client):
         return client
-    native = getattr(client, "_native", None)
-    if native is not None and hasattr(client, "meta"):
+    if isinstance(client, (bedrock_cris.BedrockRuntime, AsyncBedrockRuntime)):
         return bedrock_cris.Client.wrap(client)
     raise TypeError(
         f"client must be a bedrock_cris.Client or a bedrock_cris facade client, not "
