@@ -232,41 +232,74 @@ def _pipeline_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _result(
-    outcome: tuple[bytearray, int, str, int], rows: int, model_id: str, embedding_type: str
+    outcome: tuple[bytearray | None, int, str, int], rows: int, options: Mapping[str, Any]
 ) -> Embeddings:
     buffer, columns, dtype, input_tokens = outcome
     return Embeddings(
-        _vectors(buffer, rows, columns, dtype),
+        options["out"] if buffer is None else _vectors(buffer, rows, columns, dtype),
         shape=(rows, columns),
         dtype=dtype,
         input_tokens=input_tokens,
-        model_id=model_id,
-        embedding_type=embedding_type,
+        model_id=options["model"],
+        embedding_type=options["embedding_type"],
     )
+
+
+def _out_target(out: Any, rows: int, options: Mapping[str, Any]) -> tuple[int, int, Any] | None:
+    """Checks a caller's ``out`` array against what the call will make (before any request)
+    and returns its address, its size and itself for the native pipeline, which writes the
+    rows there and holds the array until it is done."""
+    if out is None:
+        return None
+    columns, dtype, _ = _native.embed_layout(
+        options["model"],
+        family=options["family"],
+        embedding_type=options["embedding_type"],
+        dimensions=options["dimensions"],
+    )
+    try:
+        import numpy as np
+    except ImportError:
+        raise TypeError("out must be a numpy array; numpy is not installed") from None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array or np.memmap, not {type(out).__name__}")
+    expected = np.dtype(dtype).newbyteorder("<")
+    if out.shape != (rows, columns) or out.dtype != expected:
+        raise ValueError(
+            f"out must have shape {(rows, columns)} and dtype {expected.name} for "
+            f"{rows} texts with these options, not shape {out.shape} and dtype {out.dtype}"
+        )
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be C-contiguous and writeable (np.ascontiguousarray makes one)")
+    return out.ctypes.data, out.nbytes, out
 
 
 def embed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
     """Blocking ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.embed`)."""
     texts, options = request.texts, request.options
+    target = _out_target(options["out"], len(texts), options)
     bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = _native.embed(native, texts, _pipeline_options(options), callback)
+        outcome = _native.embed(native, texts, _pipeline_options(options), callback, target)
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), options["model"], options["embedding_type"])
+    return _result(outcome, len(texts), options)
 
 
 async def aembed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
     """Awaitable ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.aembed`)."""
     texts, options = request.texts, request.options
+    target = _out_target(options["out"], len(texts), options)
     bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = await _native.embed_async(native, texts, _pipeline_options(options), callback)
+        outcome = await _native.embed_async(
+            native, texts, _pipeline_options(options), callback, target
+        )
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), options["model"], options["embedding_type"])
+    return _result(outcome, len(texts), options)
 
 
 def _json_text(value: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "EventStream",
     "embed",
     "embed_async",
+    "embed_layout",
     "InputStream",
 ]
 __version__: str
@@ -157,13 +158,16 @@ def embed(
     texts: Iterable[str],
     options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
-) -> tuple[bytearray, int, str, int]:
+    out: tuple[int, int, Any] | None = None,
+) -> tuple[bytearray | None, int, str, int]:
     """Embeds ``texts`` into one little-endian buffer (GIL released, Ctrl-C aware).
 
     ``options`` has every key of the Rust ``EmbedOptions``: ``model_id``, ``family``,
     ``embedding_type``, ``dimensions``, ``input_type``, ``truncate``, ``normalize``,
     ``batch_size``, ``max_concurrency``, ``max_retries`` and ``extra_body`` (JSON text or None).
-    Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text.
+    Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text,
+    or is ``None`` when ``out`` (the address and size in bytes of the caller's C-contiguous
+    array, and the array, held until the job ends) received the rows.
     """
 
 def embed_async(
@@ -171,5 +175,15 @@ def embed_async(
     texts: Iterable[str],
     options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
-) -> Awaitable[tuple[bytearray, int, str, int]]:
+    out: tuple[int, int, Any] | None = None,
+) -> Awaitable[tuple[bytearray | None, int, str, int]]:
     """Awaitable :func:`embed`; cancelling it aborts every request in flight."""
+
+def embed_layout(
+    model_id: str,
+    *,
+    family: str | None = None,
+    embedding_type: str = "float",
+    dimensions: int = 1024,
+) -> tuple[int, str, int]:
+    """``(columns, dtype, texts per request)`` that ``embed`` would use; sends nothing."""

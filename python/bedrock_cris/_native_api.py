@@ -122,6 +122,7 @@ class Client:
             config=config,
         )
         self._native = native
+        self._spec = meta._spec  # what a pickle carries (see _client.Session._native_client)
         self.region: str = meta.region_name
         self.model = model
 
@@ -132,9 +133,15 @@ class Client:
         """A native-API client sharing a facade client's connections and configuration."""
         self = cls.__new__(cls)
         self._native = client._native
+        self._spec = client.meta._spec
         self.region = client.meta.region_name
         self.model = model
         return self
+
+    def __reduce__(self) -> Any:
+        # Rebuilt from the arguments as given, with a new connection pool in the unpickling
+        # process: credentials travel only if they were passed explicitly.
+        return _rebuild_native_client, (self._spec, self.model)
 
     @property
     def native(self) -> NativeClient:
@@ -218,12 +225,16 @@ class Client:
             progress: ``True`` for a progress bar (tqdm's, a notebook widget in Jupyter, when
                 tqdm is installed), or a callable given each number of texts finished.
             extra_body: More members for every request body (e.g. Cohere v4's ``max_tokens``).
+            out: A numpy array (or ``np.memmap``) to write the vectors into instead of a new
+                buffer: C-contiguous, writeable, shape ``(len(texts), columns)`` and the dtype
+                the result would have; checked before any request. The result's ``vectors``
+                is then ``out`` itself.
 
         Raises:
             EmbeddingError: A request failed; ``failed`` names its texts and ``__cause__`` is
                 the request's exception. Nothing is returned short.
-            ValueError: An unknown model family or an unsupported type or size (before any
-                request).
+            ValueError: An unknown model family or an unsupported type or size, or an ``out``
+                of the wrong shape or dtype (before any request).
         """
         return embed_with(self._native, EmbedRequest(texts, options))
 
@@ -260,6 +271,11 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<bedrock_cris.Client region={self.region!r} model={self.model!r}>"
+
+
+def _rebuild_native_client(spec: dict[str, Any], model: str) -> Client:
+    """Unpickles a :class:`Client` (see ``Client.__reduce__``)."""
+    return Client.wrap(_client._rebuild_client(BedrockRuntime, spec), model=model)
 
 
 _DEFAULTS: dict[str | None, Client] = {}

@@ -53,3 +53,5 @@ if TYPE_CHECKING:
         max_retries: int
         progress: Progress
         extra_body: Mapping[str, Any] | None
+        #: A numpy array (or ``np.memmap``) the vectors are written into.
+        out: Any

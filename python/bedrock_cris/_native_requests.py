@@ -48,6 +48,7 @@ EMBED_DEFAULTS: dict[str, Any] = {
     "max_retries": 8,
     "progress": False,
     "extra_body": None,
+    "out": None,
 }
 
 _EMBEDDING_TYPES = ("float", "int8", "uint8", "binary", "ubinary")
