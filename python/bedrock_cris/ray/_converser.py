@@ -10,15 +10,16 @@ import pyarrow as pa
 
 from bedrock_cris._native_api import DEFAULT_MODEL
 from bedrock_cris.ray import _rows
-from bedrock_cris.ray._quota import QuotaLease, check_limits
+from bedrock_cris.ray._quota import check_limits
 from bedrock_cris.ray._sending import estimated_tokens, send
+from bedrock_cris.ray._worker import RowWorker
 
 #: Output tokens a request is assumed to use when it sets no ``max_tokens`` (Bedrock
 #: reserves ``max_tokens`` against the tokens-per-minute quota when a request starts).
 _ASSUMED_OUTPUT_TOKENS = 1024
 
 
-class Converser:
+class Converser(RowWorker):
     """A callable class for ``Dataset.map_batches(..., batch_format="pyarrow")``: sends each
     row's ``prompt_column`` (a string, or a list of Converse messages) to Converse and adds
     ``output_column`` (the answer's text), ``stop_reason``, ``input_tokens`` and
@@ -62,7 +63,17 @@ class Converser:
             error_column=error_column,
             on_error=on_error,
         )
-        self._client = _rows.resolve_client(client)
+        super().__init__(
+            client,
+            model,
+            max_concurrency=max_concurrency,
+            max_retries=max_retries,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+            output_column=output_column,
+            error_column=error_column,
+            on_error=on_error,
+        )
         self._prompt_column = prompt_column
         self._options: dict[str, Any] = {
             "model": model,
@@ -71,23 +82,11 @@ class Converser:
             **extra,
         }
         self._reserved_output = max_tokens or _ASSUMED_OUTPUT_TOKENS
-        self._max_concurrency = max_concurrency
-        self._max_retries = max_retries
-        self._output_column = output_column
-        self._error_column = error_column
-        self._on_error = on_error
-        self._lease = (
-            None
-            if requests_per_minute is None and tokens_per_minute is None
-            else QuotaLease((self._client.region, model), requests_per_minute, tokens_per_minute)
-        )
-        self._in_flight: asyncio.Semaphore | None = None  # made on the actor's event loop
 
     async def __call__(self, batch: pa.Table) -> pa.Table:
         table = _rows.as_table(batch)
         prompts = table.column(self._prompt_column).to_pylist()
-        if self._in_flight is None:
-            self._in_flight = asyncio.Semaphore(self._max_concurrency)
+        self._ensure_in_flight()
         answers: list[Any] = [None] * len(prompts)
         failures: dict[int, tuple[str, str]] = {}
         tasks = [

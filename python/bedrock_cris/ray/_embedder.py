@@ -12,11 +12,12 @@ import pyarrow as pa
 from bedrock_cris import _native
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL
 from bedrock_cris.ray import _rows
-from bedrock_cris.ray._quota import QuotaLease, check_limits
+from bedrock_cris.ray._quota import check_limits
 from bedrock_cris.ray._sending import estimated_tokens, send
+from bedrock_cris.ray._worker import RowWorker
 
 
-class Embedder:
+class Embedder(RowWorker):
     """A callable class for ``Dataset.map_batches(..., batch_format="pyarrow")``: adds the
     vectors of ``column`` as ``output_column``, row for row in the batch's order.
 
@@ -70,7 +71,17 @@ class Embedder:
             error_column=error_column,
             on_error=on_error,
         )
-        self._client = _rows.resolve_client(client)
+        super().__init__(
+            client,
+            model,
+            max_concurrency=max_concurrency,
+            max_retries=max_retries,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+            output_column=output_column,
+            error_column=error_column,
+            on_error=on_error,
+        )
         self._column = column
         self._model = model
         self._options: dict[str, Any] = {
@@ -83,17 +94,6 @@ class Embedder:
             "family": family,
             "extra_body": extra_body,
         }
-        self._max_concurrency = max_concurrency
-        self._max_retries = max_retries
-        self._output_column = output_column
-        self._error_column = error_column
-        self._on_error = on_error
-        self._lease = (
-            None
-            if requests_per_minute is None and tokens_per_minute is None
-            else QuotaLease((self._client.region, model), requests_per_minute, tokens_per_minute)
-        )
-        self._in_flight: asyncio.Semaphore | None = None  # made on the actor's event loop
 
     async def __call__(self, batch: pa.Table) -> pa.Table:
         table = _rows.as_table(batch)
@@ -101,8 +101,7 @@ class Embedder:
         columns, dtype, per_request = self._layout
         vectors = np.zeros((len(texts), columns), dtype=np.dtype(dtype).newbyteorder("<"))
         failures: dict[int, tuple[str, str]] = {}
-        if self._in_flight is None:
-            self._in_flight = asyncio.Semaphore(self._max_concurrency)
+        self._ensure_in_flight()
         runs = list(_runs(texts, per_request, failures, self._on_error))
         tasks = [asyncio.ensure_future(self._embed(texts, run, vectors, failures)) for run in runs]
         try:
