@@ -570,12 +570,32 @@ def cpu_table(measured: dict[str, Measured], targets: list[list[str]]) -> list[s
     return out + [""]
 
 
+def ray_section(python: str, smoke: bool) -> list[str]:
+    """8. bench/ray_embed.py's table: embed_dataset on a local Ray with 2 and 4 actors against
+    embed() in one process (its own emulator and processes; skipped without Ray Data)."""
+    title = ["## 8. Ray Data: embed_dataset on a local Ray vs embed() in one process", ""]
+    probe_ray = subprocess.run([python, "-c", "import ray.data, pyarrow"], capture_output=True)
+    if probe_ray.returncode != 0:
+        return [*title, "Skipped: ray[data] is not installed in this venv.", ""]
+    command = [python, str(BENCH / "ray_embed.py"), "--texts", "2000" if smoke else "100000"]
+    done = subprocess.run(
+        command + (["--smoke"] if smoke else []),
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        return [*title, f"Failed: {done.stderr.strip().splitlines()[-1:]}", ""]
+    return [*title, *done.stdout.strip().splitlines(), ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--floor", type=Path, help="the floor binary (bench/floor)")
     parser.add_argument("--smoke", action="store_true", help="tiny counts; checks it works")
     parser.add_argument("--out", type=Path, help="default: bench/RESULTS.md (stdout for --smoke)")
-    parser.add_argument("--only", help="comma-separated scenario keys (and/or 'cold')")
+    parser.add_argument("--only", help="comma-separated scenario keys (and/or 'cold', 'ray')")
     parser.add_argument("--reps", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--built-from", help="what the installed bedrock-cris was built from")
@@ -607,6 +627,9 @@ def main() -> int:
         emulator.terminate()
         emulator.wait(timeout=10)
     text = report(settings, cold, results, args.smoke)
+    # Ray starts a cluster of processes (~15 s): in smoke mode only when asked for by name.
+    if (only is None and not args.smoke) or (only is not None and "ray" in only):
+        text += "\n" + "\n".join(ray_section(settings.python, args.smoke))
     text += f"\nThe suite took {time.perf_counter() - started:.0f} s.\n"
     out = args.out or (None if args.smoke else BENCH / "RESULTS.md")
     if out is None:

@@ -21,6 +21,7 @@ mod logging;
 mod ops;
 mod runtime;
 mod stream;
+mod sync;
 mod transport;
 
 #[pymodule]

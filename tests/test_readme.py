@@ -8,6 +8,8 @@ pytest (with the package's plugin, as in a user's project) and must pass.
 
 A block that cannot run here (it needs real AWS, say) must say so on its first line,
 ``# not run: <why>``; it is reported as skipped with that reason, never run silently.
+``# needs: <module>`` marks a block of an optional extra (Ray): skipped, saying so, only when
+that module is not installed.
 The examples of ``help(bedrock_cris)`` (the package docstring) run the same way.
 """
 
@@ -27,6 +29,7 @@ from conftest import ACCESS_KEY, SECRET_KEY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 NOT_RUN = "# not run:"
+NEEDS = "# needs:"
 TIMEOUT = 60
 
 
@@ -76,6 +79,9 @@ def run_block(code: str, emulator: Any, tmp_path: Path) -> None:
         reason = first[len(NOT_RUN) :].strip()
         assert reason, f"a {NOT_RUN!r} line must say why"
         pytest.skip(f"marked not runnable: {reason}")
+    if first.startswith(NEEDS):  # an optional extra's block: CI installs it (the dev extra)
+        module = first[len(NEEDS) :].strip()
+        pytest.importorskip(module, reason=f"{module} is not installed")
     if re.search(r"^def test_", code, re.MULTILINE):
         # A pytest example: run it as a user's test module, with only the installed plugin.
         (tmp_path / "test_example.py").write_text(code, encoding="utf-8")

@@ -93,6 +93,15 @@ def facade_errors(endpoint_url: str) -> list[str]:
     return codes
 
 
+def misspelt_options_are_type_errors() -> None:
+    """Never called: under ``mypy --strict`` (unused ignores are errors) each ignore below must
+    be needed, so the options' types catch a misspelt keyword; a Converse argument with
+    boto3's name is accepted."""
+    bedrock_cris.converse("hi", max_token=5)  # type: ignore[call-arg]
+    bedrock_cris.embed(["a"], dimension=5)  # type: ignore[call-arg]
+    bedrock_cris.converse("hi", guardrailConfig={"guardrailIdentifier": "g"}, temperature=0.5)
+
+
 def main(endpoint_url: str) -> None:
     client = Client(
         "ap-south-1",

@@ -8,6 +8,7 @@
 mod job;
 mod model;
 mod parse;
+mod scanner;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use pyo3::types::{PyByteArray, PyString};
 use serde_json::{Map, Value};
 
 use crate::client::NativeClient;
+use crate::ops::invoke::InvokeModel;
 use crate::ops::CallContext;
 use crate::{errors, runtime};
 use job::{Done, Failure, Job, Stop};
@@ -32,103 +34,72 @@ static BATCH_ERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// What both doors return: `(buffer, columns, dtype, input_tokens)`.
 type Embedded<B> = (B, usize, &'static str, u64);
 
-/// Embeds `texts` with `model_id`, blocking (GIL released, Ctrl-C aware).
+/// One embed job's options, as `bedrock_cris._embed` passes them (a dict
+/// with every key: a missing or misspelt one is an error, not a default).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct EmbedOptions {
+    model_id: String,
+    family: Option<String>,
+    embedding_type: String,
+    dimensions: usize,
+    input_type: String,
+    truncate: Option<String>,
+    normalize: bool,
+    batch_size: Option<usize>,
+    max_concurrency: usize,
+    max_retries: u32,
+    /// Extra members for every request body, as JSON text.
+    extra_body: Option<String>,
+}
+
+/// Embeds `texts`, blocking (GIL released, Ctrl-C aware).
 #[pyfunction]
-#[pyo3(signature = (
-    client, texts, model_id, *, family=None, embedding_type="float", dimensions=1024,
-    input_type="search_document", truncate=None, normalize=true, batch_size=None,
-    max_concurrency=8, max_retries=8, extra_body=None, progress=None,
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (client, texts, options, progress=None, out=None))]
 fn embed<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
     texts: &Bound<'py, PyAny>,
-    model_id: String,
-    family: Option<&str>,
-    embedding_type: &str,
-    dimensions: usize,
-    input_type: &str,
-    truncate: Option<String>,
-    normalize: bool,
-    batch_size: Option<usize>,
-    max_concurrency: usize,
-    max_retries: u32,
-    extra_body: Option<&str>,
+    options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
-) -> PyResult<Embedded<Bound<'py, PyByteArray>>> {
-    let request = Request::new(
-        client,
-        texts,
-        model_id,
-        family,
-        embedding_type,
-        dimensions,
-        input_type,
-        truncate,
-        normalize,
-        batch_size,
-        max_retries,
-        extra_body,
-    )?;
-    let buffer = request.buffer(py)?;
+    out: Option<CallerArray>,
+) -> PyResult<Embedded<Bound<'py, PyAny>>> {
+    let max_concurrency = options.max_concurrency;
+    let request = Request::new(client, texts, options)?;
+    let target = request.target(py, out)?;
     let (columns, dtype) = (
         request.job.layout.columns,
         request.job.layout.element.dtype(),
     );
-    let sink = sink(buffer.clone().unbind(), progress.map(Bound::unbind));
+    let result = target.result(py);
+    let sink = sink(target, progress.map(Bound::unbind));
     let job = request.job.clone();
     let outcome = runtime::wait(py, job::run(job, max_concurrency, sink))?;
     let input_tokens = outcome.map_err(|stop| request.error(py, stop))?;
-    Ok((buffer, columns, dtype, input_tokens))
+    Ok((result.into_bound(py), columns, dtype, input_tokens))
 }
 
 /// Awaitable `embed`; cancelling it aborts every request in flight.
 #[pyfunction]
-#[pyo3(signature = (
-    client, texts, model_id, *, family=None, embedding_type="float", dimensions=1024,
-    input_type="search_document", truncate=None, normalize=true, batch_size=None,
-    max_concurrency=8, max_retries=8, extra_body=None, progress=None,
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (client, texts, options, progress=None, out=None))]
 fn embed_async<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
     texts: &Bound<'py, PyAny>,
-    model_id: String,
-    family: Option<&str>,
-    embedding_type: &str,
-    dimensions: usize,
-    input_type: &str,
-    truncate: Option<String>,
-    normalize: bool,
-    batch_size: Option<usize>,
-    max_concurrency: usize,
-    max_retries: u32,
-    extra_body: Option<&str>,
+    options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
+    out: Option<CallerArray>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let request = Request::new(
-        client,
-        texts,
-        model_id,
-        family,
-        embedding_type,
-        dimensions,
-        input_type,
-        truncate,
-        normalize,
-        batch_size,
-        max_retries,
-        extra_body,
-    )?;
-    let buffer = request.buffer(py)?.unbind();
-    let sink = sink(buffer.clone_ref(py), progress.map(Bound::unbind));
+    let max_concurrency = options.max_concurrency;
+    let request = Request::new(client, texts, options)?;
+    let target = request.target(py, out)?;
+    let result = target.result(py);
+    let sink = sink(target, progress.map(Bound::unbind));
     runtime::future_into_py(py, async move {
         let outcome = job::run(request.job.clone(), max_concurrency, sink).await;
         let layout = &request.job.layout;
-        let embedded: Embedded<Py<PyByteArray>> = match outcome {
-            Ok(input_tokens) => (buffer, layout.columns, layout.element.dtype(), input_tokens),
+        let embedded: Embedded<Py<PyAny>> = match outcome {
+            Ok(input_tokens) => (result, layout.columns, layout.element.dtype(), input_tokens),
             Err(stop) => return Err(Python::attach(|py| request.error(py, stop))),
         };
         Ok(embedded)
@@ -142,38 +113,16 @@ struct Request {
 }
 
 impl Request {
-    #[allow(clippy::too_many_arguments)]
     fn new(
         client: &Bound<'_, NativeClient>,
         texts: &Bound<'_, PyAny>,
-        model_id: String,
-        family: Option<&str>,
-        embedding_type: &str,
-        dimensions: usize,
-        input_type: &str,
-        truncate: Option<String>,
-        normalize: bool,
-        batch_size: Option<usize>,
-        max_retries: u32,
-        extra_body: Option<&str>,
+        options: EmbedOptions,
     ) -> PyResult<Self> {
-        let family = match family {
-            Some(name) => Family::named(name).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "family must be 'cohere-v3', 'cohere-v4' or 'titan-v2', not {name:?}"
-                ))
-            })?,
-            None => Family::detect(&model_id).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "cannot tell which embedding model {model_id:?} is: embed() drives Cohere \
-                     Embed v3/v4 and Titan Text Embeddings v2; for an ARN that does not name \
-                     the model, pass family='cohere-v3', 'cohere-v4' or 'titan-v2'"
-                ))
-            })?,
-        };
-        let layout =
-            Layout::new(family, embedding_type, dimensions).map_err(PyValueError::new_err)?;
-        let batch_size = match batch_size {
+        let model_id = options.model_id;
+        let family = resolve_family(&model_id, options.family.as_deref())?;
+        let layout = Layout::new(family, &options.embedding_type, options.dimensions)
+            .map_err(PyValueError::new_err)?;
+        let batch_size = match options.batch_size {
             None => family.max_batch(),
             Some(n) if (1..=family.max_batch()).contains(&n) => n,
             Some(n) => {
@@ -183,17 +132,17 @@ impl Request {
                 )))
             }
         };
-        let extra = match extra_body {
+        let extra = match options.extra_body.as_deref() {
             None => Map::new(),
             Some(text) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
                 _ => return Err(PyValueError::new_err("extra_body must be a JSON object")),
             },
         };
-        let options = BodyOptions {
-            input_type: input_type.to_owned(),
-            truncate,
-            normalize,
+        let body = BodyOptions {
+            input_type: options.input_type,
+            truncate: options.truncate,
+            normalize: options.normalize,
             extra,
         };
         let client = client.get();
@@ -201,10 +150,10 @@ impl Request {
             client.sdk().clone(),
             model_id,
             layout,
-            options,
+            body,
             owned_texts(texts)?,
             batch_size,
-            max_retries,
+            options.max_retries,
         );
         Ok(Request {
             job: Arc::new(job),
@@ -212,10 +161,27 @@ impl Request {
         })
     }
 
-    /// The zeroed output buffer: one row per text.
-    fn buffer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+    /// Where the rows go: the caller's array (`out`), which must hold exactly
+    /// one row per text, else a new zeroed `bytearray`.
+    fn target(&self, py: Python<'_>, out: Option<CallerArray>) -> PyResult<Target> {
         let len = self.job.texts.len() * self.job.layout.row_bytes();
-        PyByteArray::new_with(py, len, |_| Ok(()))
+        match out {
+            None => Ok(Target::Owned(
+                PyByteArray::new_with(py, len, |_| Ok(()))?.unbind(),
+            )),
+            Some((address, size, array)) if size == len && (address != 0 || len == 0) => {
+                Ok(Target::Caller {
+                    address,
+                    len,
+                    _array: array,
+                })
+            }
+            Some((_, size, _)) => Err(PyValueError::new_err(format!(
+                "out has {size} bytes; {} texts of {} bytes each need {len}",
+                self.job.texts.len(),
+                self.job.layout.row_bytes()
+            ))),
+        }
     }
 
     /// The exception for a stopped job: `EmbeddingError` naming the texts of
@@ -231,7 +197,7 @@ impl Request {
                 record,
                 job_retries,
             } => (
-                errors::from_sdk(py, "InvokeModel", *error, &record, &self.context),
+                errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context),
                 job_retries,
             ),
             Failure::Answer(message) => (PyValueError::new_err(message), 0),
@@ -277,9 +243,53 @@ fn owned_texts(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(owned)
 }
 
-/// Places finished rows into `buffer` by text index and reports progress.
+/// A caller's array for the rows, as `bedrock_cris._embed` checked it: its
+/// address, its size in bytes, and the array itself.
+type CallerArray = (usize, usize, Py<PyAny>);
+
+/// The memory the rows are written into.
+enum Target {
+    /// A `bytearray` made for this call, returned when it ends.
+    Owned(Py<PyByteArray>),
+    /// The caller's array (`embed(out=...)`), `len` bytes at `address`; held
+    /// until the job is dropped, so it outlives every write, even after a
+    /// cancelled call's Python side has let go of it.
+    Caller {
+        address: usize,
+        len: usize,
+        _array: Py<PyAny>,
+    },
+}
+
+impl Target {
+    /// What the call returns as its buffer: the `bytearray`, or `None` when
+    /// the rows went to the caller's array.
+    fn result(&self, py: Python<'_>) -> Py<PyAny> {
+        match self {
+            Target::Owned(buffer) => buffer.clone_ref(py).into_any(),
+            Target::Caller { .. } => py.None(),
+        }
+    }
+
+    /// The bytes to write rows into.
+    ///
+    /// SAFETY: call with the GIL held. An owned buffer is handed to Python
+    /// code only when the job has returned. The caller's array is held by
+    /// this target, and numpy refuses to resize an array that is referenced,
+    /// so its memory stays where it was checked to be.
+    unsafe fn bytes<'a>(&'a self, py: Python<'a>) -> &'a mut [u8] {
+        match self {
+            Target::Owned(buffer) => unsafe { buffer.bind(py).as_bytes_mut() },
+            Target::Caller { address, len, .. } => unsafe {
+                std::slice::from_raw_parts_mut(*address as *mut u8, *len)
+            },
+        }
+    }
+}
+
+/// Places finished rows into `target` by text index and reports progress.
 fn sink(
-    buffer: Py<PyByteArray>,
+    target: Target,
     progress: Option<Py<PyAny>>,
 ) -> impl FnMut(&Job, Vec<Done>) -> PyResult<()> + Send {
     let mut completed = 0usize;
@@ -287,11 +297,8 @@ fn sink(
     let mut last_report = std::time::Instant::now();
     move |job, finished| {
         Python::attach(|py| {
-            let buffer = buffer.bind(py);
-            // SAFETY: the buffer was created for this job and is handed to
-            // Python code only when the job has returned, so nothing else
-            // reads, writes or resizes it while this slice lives.
-            let out = unsafe { buffer.as_bytes_mut() };
+            // SAFETY: the GIL is held (see Target::bytes).
+            let out = unsafe { target.bytes(py) };
             let row_bytes = job.layout.row_bytes();
             for done in &finished {
                 let range = job.range(done.batch);
@@ -315,8 +322,43 @@ fn sink(
     }
 }
 
-/// Adds `embed` and `embed_async` to the native module.
+/// What `embed` would make for these arguments, without sending anything:
+/// `(columns, dtype, texts per request)` (for checking a caller's `out`
+/// array, and for callers that send one request at a time).
+#[pyfunction]
+#[pyo3(signature = (model_id, *, family=None, embedding_type="float", dimensions=1024))]
+fn embed_layout(
+    model_id: &str,
+    family: Option<&str>,
+    embedding_type: &str,
+    dimensions: usize,
+) -> PyResult<(usize, &'static str, usize)> {
+    let family = resolve_family(model_id, family)?;
+    let layout = Layout::new(family, embedding_type, dimensions).map_err(PyValueError::new_err)?;
+    Ok((layout.columns, layout.element.dtype(), family.max_batch()))
+}
+
+/// The model family `family` names, else the one `model_id` names.
+fn resolve_family(model_id: &str, family: Option<&str>) -> PyResult<Family> {
+    match family {
+        Some(name) => Family::named(name).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "family must be 'cohere-v3', 'cohere-v4' or 'titan-v2', not {name:?}"
+            ))
+        }),
+        None => Family::detect(model_id).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "cannot tell which embedding model {model_id:?} is: embed() drives Cohere \
+                 Embed v3/v4 and Titan Text Embeddings v2; for an ARN that does not name \
+                 the model, pass family='cohere-v3', 'cohere-v4' or 'titan-v2'"
+            ))
+        }),
+    }
+}
+
+/// Adds `embed`, `embed_async` and `embed_layout` to the native module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(embed_layout, m)?)?;
     m.add_function(wrap_pyfunction!(embed, m)?)?;
     m.add_function(wrap_pyfunction!(embed_async, m)?)?;
     Ok(())
