@@ -85,7 +85,8 @@ for version in $claimed; do
             exit 1
         fi
         "$venv/bin/python" -m pip install -q --upgrade --only-binary=:all: pip
-        "$venv/bin/python" -m pip install -q --only-binary=:all: "$wheel" pytest
+        # The numpy extra too: the native API returns embeddings as arrays with it.
+        "$venv/bin/python" -m pip install -q --only-binary=:all: "$wheel[numpy]" pytest
         smoke "$venv"
     )
     tested+=("$version")
@@ -97,11 +98,15 @@ start=$SECONDS
 venv="$CHECK_VENVS/sdist"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
-# The build backend and zig pinned as for the wheel, so the cached dependencies match.
+# The build backend's module, pinned as for the wheel (no build isolation: see below).
 "$venv/bin/python" -m pip install -q -r scripts/release-tools.txt pytest
 (
-    export PATH="$venv/bin:$PATH" MATURIN_PEP517_ARGS="--zig --compatibility manylinux2014"
-    "$venv/bin/python" -m pip install -q --no-build-isolation "$sdist"
+    # The backend runs the first maturin on PATH, and maturin's zig wrappers (whose paths are in
+    # every cached crate's fingerprint) are named after that maturin and the python3 on PATH:
+    # scripts/wheel.sh's, so the crates it built are reused.
+    export PATH="$ROOT/${RELEASE_TOOLS_VENV:-.venv-release}/bin:$PATH"
+    export MATURIN_PEP517_ARGS="--zig --compatibility manylinux2014"
+    "$venv/bin/python" -m pip install -q --no-build-isolation "$sdist[numpy]"
 )
 smoke "$venv"
 echo "=== sdist passed in $((SECONDS - start)) s"
