@@ -6,10 +6,15 @@ use std::{env, fs, path::Path};
 const SDK_CRATE: &str = "aws-sdk-bedrockruntime";
 
 fn main() {
-    let lock_path = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("Cargo.lock");
+    let lock_path =
+        Path::new(&env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock_path.display());
-    let lock = fs::read_to_string(&lock_path)
-        .unwrap_or_else(|e| panic!("{} is needed to record the SDK version: {e}", lock_path.display()));
+    let lock = fs::read_to_string(&lock_path).unwrap_or_else(|e| {
+        panic!(
+            "{} is needed to record the SDK version: {e}",
+            lock_path.display()
+        )
+    });
     let version = locked_version(&lock, SDK_CRATE)
         .unwrap_or_else(|| panic!("{SDK_CRATE} is not in {}", lock_path.display()));
     println!("cargo:rustc-env=BEDROCK_CRIS_AWS_SDK_VERSION={version}");

@@ -18,9 +18,13 @@ def main(wheel: Path) -> int:
     with zipfile.ZipFile(wheel) as archive:
         members = sorted(archive.infolist(), key=lambda m: m.file_size, reverse=True)
     installed = sum(m.file_size for m in members)
-    print(f"{wheel.name}: {mib(wheel.stat().st_size)} ({mib(installed)} installed, {len(members)} files)")
+    print(
+        f"{wheel.name}: {mib(wheel.stat().st_size)} ({mib(installed)} installed, {len(members)} files)"
+    )
     for member in members[:SHOWN]:
-        print(f"  {mib(member.compress_size):>9} stored  {mib(member.file_size):>9} installed  {member.filename}")
+        print(
+            f"  {mib(member.compress_size):>9} stored  {mib(member.file_size):>9} installed  {member.filename}"
+        )
     return 0
 
 

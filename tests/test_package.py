@@ -72,4 +72,6 @@ def test_metadata_users_rely_on() -> None:
     assert meta["License-Expression"] == "Apache-2.0"
     classifiers = meta.get_all("Classifier") or []
     this_python = "Programming Language :: Python :: {}.{}".format(*sys.version_info[:2])
-    assert this_python in classifiers, f"this interpreter is not one the package claims: {this_python}"
+    assert this_python in classifiers, (
+        f"this interpreter is not one the package claims: {this_python}"
+    )
