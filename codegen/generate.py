@@ -1637,7 +1637,7 @@ def py_type(m, n, payload=False):
     return "Mapping[str, Any]"
 
 
-def typing_imports(m, *extra):
+def typing_imports(m, *extra, typed_dict=False):
     """The imports the parameter types of every operation need (isort's order)."""
     used = {
         name
@@ -1648,11 +1648,11 @@ def typing_imports(m, *extra):
     std = [
         ("collections.abc", ["Iterable", "Mapping", "Sequence"]),
         ("datetime", ["datetime"]),
-        ("typing", ["IO", "Any"]),
+        ("typing", ["IO", "Any"] + (["TypedDict"] if typed_dict else [])),
     ]
     lines = []
     for module, names in std:
-        names = [x for x in names if x in used or x == "Any"]
+        names = [x for x in names if x in used or x in ("Any", "TypedDict")]
         if names:
             lines.append(f"from {module} import {', '.join(names)}")
     lines.append("")
@@ -1800,12 +1800,14 @@ def emit_operations_pyi(m):
     L.append('the model declares them, required ones without a default."""')
     L.append("# fmt: off")
     L.append("")
-    L += typing_imports(m, "from bedrock_cris import exceptions")
+    L += typing_imports(m, "from bedrock_cris import exceptions", typed_dict=True)
     L.append("")
     L.append(
-        '__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions"]'
+        '__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions",'
+        ' "ConverseArguments"]'
     )
     L.append("")
+    L += native_arguments_pyi(m)
     L.append("class ClientExceptions:")
     L.append('    """The modelled error classes, as ``client.exceptions`` has them."""')
     for e in m.errors:
@@ -1825,6 +1827,28 @@ def emit_operations_pyi(m):
             L.append("    ) -> dict[str, Any]:")
             L.append(py_docstring(method_doc(m, op, asyncio), 8))
     return "\n".join(L) + "\n"
+
+
+# Converse members the native API's own options stand for (``_native_options.ConverseOptions``).
+NATIVE_CONVERSE_MEMBERS = ("modelId", "messages", "system")
+
+
+def native_arguments_pyi(m):
+    """``ConverseArguments``: the Converse (and ConverseStream) arguments the native API's
+    ``converse``/``stream`` take as they are, for its ``**options`` type."""
+    members = {}
+    for op in ("Converse", "ConverseStream"):
+        req = m.shapes[m.ops[op]["input"]["shape"]]
+        names = [n for n in req["members"] if n not in NATIVE_CONVERSE_MEMBERS]
+        members[op] = [(n, py_type(m, req["members"][n]["shape"])) for n in names]
+    if members["Converse"] != members["ConverseStream"]:
+        fail("Converse and ConverseStream take different arguments: split ConverseArguments")
+    L = ["class ConverseArguments(TypedDict, total=False):"]
+    L.append('    """Converse arguments the native API passes through (boto3\'s names)."""')
+    for name, t in members["Converse"]:
+        L.append(f"    {name}: {t}")
+    L.append("")
+    return L
 
 
 def emit_errors_py(m):

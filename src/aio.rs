@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use crate::runtime;
+use crate::sync::LockUnpoisoned;
 
 /// Builds a result's Python object; runs on the loop's thread with the GIL.
 pub type Finish = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
@@ -82,7 +83,7 @@ impl Ready {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let outcome = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let outcome = self.0.lock_unpoisoned().take();
         match outcome {
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
             Some(Err(error)) => Err(error),
@@ -159,10 +160,7 @@ impl Queue {
     /// wake-up is pending. Pushing before checking the flag, and the loop
     /// clearing it before taking the queue, means no completion is missed.
     fn push(&self, target: Py<PyAny>, finish: Finish) {
-        self.done
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((target, finish));
+        self.done.lock_unpoisoned().push((target, finish));
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
             #[cfg(unix)]
             {
@@ -230,7 +228,7 @@ impl LoopWaker {
             while matches!((&self.reader).read(&mut bytes), Ok(n) if n > 0) {}
         }
         self.queue.wake_pending.swap(false, Ordering::AcqRel);
-        let done = std::mem::take(&mut *self.queue.done.lock().unwrap_or_else(|p| p.into_inner()));
+        let done = std::mem::take(&mut *self.queue.done.lock_unpoisoned());
         for (target, finish) in done {
             let target = target.bind(py);
             // Cancelled meanwhile: nobody awaits the result.

@@ -19,6 +19,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_types::body::SdkBody;
 
 use crate::frames::FrameQueue;
+use crate::sync::LockUnpoisoned;
 
 /// What of the raw answer a call keeps besides status and headers.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +98,7 @@ pub async fn recorded<F: std::future::Future>(keep: Keep, future: F) -> (F::Outp
 }
 
 fn lock(record: &SharedRecord) -> std::sync::MutexGuard<'_, CallRecord> {
-    record
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    record.lock_unpoisoned()
 }
 
 fn with_current(f: impl FnOnce(&mut CallRecord)) {

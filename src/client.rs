@@ -15,12 +15,13 @@ use crate::config::{build_client, BuildError, ClientOptions};
 use crate::ops::json::generated::{dispatch, Converse};
 use crate::ops::streaming::ConverseStream;
 use crate::ops::{call_async, call_sync, CallContext};
-use crate::{errors, runtime};
+use crate::sync::{current_in, ForkLocal, LockUnpoisoned};
+use crate::{errors, logging, runtime};
 
 /// A bedrock-runtime client; the Python facade wraps it.
 #[pyclass(frozen, module = "bedrock_cris._native")]
 pub struct NativeClient {
-    built: Mutex<Built>,
+    built: Mutex<ForkLocal<aws_sdk_bedrockruntime::Client>>,
     options: ClientOptions,
     max_attempts: u32,
     stream_idle: std::time::Duration,
@@ -37,39 +38,25 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Per thread: the SDK clients this thread's blocking calls use, by client id,
 /// each with its own connection pool driven by the thread's runtime.
-struct ThreadClients {
-    pid: u32,
-    clients: HashMap<u64, (Weak<()>, aws_sdk_bedrockruntime::Client)>,
-}
+type ThreadClients = HashMap<u64, (Weak<()>, aws_sdk_bedrockruntime::Client)>;
 
 thread_local! {
-    static THREAD_CLIENTS: RefCell<ThreadClients> = RefCell::new(ThreadClients {
-        pid: std::process::id(),
-        clients: HashMap::new(),
-    });
-}
-
-/// The SDK client and the process that built it: its pooled connections are
-/// driven by that process's runtime, so a forked child builds its own.
-struct Built {
-    pid: u32,
-    sdk: aws_sdk_bedrockruntime::Client,
+    static THREAD_CLIENTS: RefCell<Option<ForkLocal<ThreadClients>>> =
+        const { RefCell::new(None) };
 }
 
 impl NativeClient {
     /// The SDK client for this process (a cheap handle clone).
     pub fn sdk(&self) -> aws_sdk_bedrockruntime::Client {
-        let pid = std::process::id();
-        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if built.pid != pid {
-            let rebuilt = Python::attach(|py| runtime::wait(py, build_client(&self.options)));
-            if let Ok(Ok(sdk)) = rebuilt {
-                // The parent's client is forgotten, not dropped: its connections
-                // belong to worker threads that do not exist in this process.
-                std::mem::forget(std::mem::replace(&mut *built, Built { pid, sdk }));
-            }
-        }
-        built.sdk.clone()
+        let mut built = self.built.lock_unpoisoned();
+        // A forked child builds its own: the parent's pooled connections are
+        // driven by worker threads that do not exist in this process.
+        let rebuild = || {
+            Python::attach(|py| runtime::wait(py, build_client(&self.options)))
+                .ok()?
+                .ok()
+        };
+        built.current(rebuild).clone()
     }
 
     /// The SDK client for blocking calls from this thread (see
@@ -77,15 +64,10 @@ impl NativeClient {
     /// interceptors as [`sdk`](Self::sdk), with an HTTPS client of its own so
     /// its connections are opened and driven by this thread's runtime.
     pub fn sdk_here(&self) -> aws_sdk_bedrockruntime::Client {
-        let pid = std::process::id();
         let cached = THREAD_CLIENTS.with(|cell| {
-            let mut cache = cell.borrow_mut();
-            if cache.pid != pid {
-                // A forked child: the parent's connections are not ours to close.
-                std::mem::forget(std::mem::take(&mut cache.clients));
-                cache.pid = pid;
-            }
-            cache.clients.get(&self.id).map(|(_, sdk)| sdk.clone())
+            let mut slot = cell.borrow_mut();
+            let clients = current_in(&mut slot, HashMap::new);
+            clients.get(&self.id).map(|(_, sdk)| sdk.clone())
         });
         if let Some(sdk) = cached {
             return sdk;
@@ -98,14 +80,11 @@ impl NativeClient {
             .build();
         let sdk = aws_sdk_bedrockruntime::Client::from_conf(config);
         THREAD_CLIENTS.with(|cell| {
-            let mut cache = cell.borrow_mut();
+            let mut slot = cell.borrow_mut();
+            let clients = current_in(&mut slot, HashMap::new);
             // Clients freed since this thread last added one release theirs.
-            cache
-                .clients
-                .retain(|_, (alive, _)| alive.strong_count() > 0);
-            cache
-                .clients
-                .insert(self.id, (Arc::downgrade(&self.alive), sdk.clone()));
+            clients.retain(|_, (alive, _)| alive.strong_count() > 0);
+            clients.insert(self.id, (Arc::downgrade(&self.alive), sdk.clone()));
         });
         sdk
     }
@@ -131,6 +110,10 @@ impl NativeClient {
     #[new]
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
         let mut options = ClientOptions::from_dict(options)?;
+        options.protect_secrets();
+        // A new client is also the moment to pick up logging levels set
+        // without `setLevel` (e.g. assigning `logger.level`).
+        logging::refresh(py)?;
         runtime::wait(py, options.resolve_retries())??;
         let sdk = runtime::wait(py, build_client(&options))?.map_err(|e| match e {
             BuildError::NoRegion => errors::raise_named(py, "NoRegionError", &[]),
@@ -146,10 +129,7 @@ impl NativeClient {
             max_attempts: options.max_attempts(),
             stream_idle: options.stream_idle(),
             in_flight: InFlight::new(options.max_connections),
-            built: Mutex::new(Built {
-                pid: std::process::id(),
-                sdk,
-            }),
+            built: Mutex::new(ForkLocal::new(sdk)),
             options,
             region,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),

@@ -116,56 +116,77 @@ impl CaBundle {
     }
 }
 
+/// The options dict `bedrock_cris._client` builds, key for key: a key it
+/// leaves out is an error, and so is one this struct does not know.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct PassedOptions {
+    region_name: Option<String>,
+    endpoint_url: Option<String>,
+    aws_access_key_id: Option<String>,
+    aws_secret_access_key: Option<String>,
+    aws_session_token: Option<String>,
+    profile_name: Option<String>,
+    ca_bundle: Option<String>,
+    connect_timeout: Option<f64>,
+    read_timeout: Option<f64>,
+    total_max_attempts: Option<u32>,
+    retry_mode: Option<String>,
+    max_pool_connections: Option<usize>,
+}
+
+impl PassedOptions {
+    const KEYS: [&'static str; 12] = [
+        "region_name",
+        "endpoint_url",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "profile_name",
+        "ca_bundle",
+        "connect_timeout",
+        "read_timeout",
+        "total_max_attempts",
+        "retry_mode",
+        "max_pool_connections",
+    ];
+}
+
 impl ClientOptions {
     /// Reads the options dict built by `bedrock_cris._client` (None = unset).
     pub fn from_dict(options: &Bound<'_, PyDict>) -> PyResult<Self> {
-        fn get<'py, T>(options: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<T>>
-        where
-            T: for<'a> FromPyObject<'a, 'py>,
-            for<'a> <T as FromPyObject<'a, 'py>>::Error: Into<PyErr>,
-        {
-            match options.get_item(key)? {
-                Some(value) if !value.is_none() => {
-                    let extracted =
-                        value
-                            .extract::<T>()
-                            .map_err(Into::into)
-                            .map_err(|e: PyErr| {
-                                pyo3::exceptions::PyTypeError::new_err(format!("{key}: {e}"))
-                            })?;
-                    Ok(Some(extracted))
-                }
-                _ => Ok(None),
+        for key in options.keys() {
+            let key: String = key.extract()?;
+            if !PassedOptions::KEYS.contains(&key.as_str()) {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "NativeClient: unknown option {key:?}"
+                )));
             }
         }
-        let ca_bundle = get::<String>(options, "ca_bundle")?
+        let passed: PassedOptions = options.extract()?;
+        let ca_bundle = passed
+            .ca_bundle
             .map(|path| CaBundle::load(&path))
             .transpose()?;
-        let py = options.py();
-        let resolved = Self {
-            region: get(options, "region_name")?,
-            endpoint_url: get(options, "endpoint_url")?,
-            access_key: get(options, "aws_access_key_id")?,
-            secret_key: get(options, "aws_secret_access_key")?,
-            session_token: get(options, "aws_session_token")?,
-            profile: get(options, "profile_name")?,
-            connect_timeout: get(options, "connect_timeout")?,
-            read_timeout: get(options, "read_timeout")?,
-            max_attempts: get(options, "total_max_attempts")?,
-            retry_mode: get(options, "retry_mode")?,
-            max_connections: get(options, "max_pool_connections")?,
+        Ok(Self {
+            region: passed.region_name,
+            endpoint_url: passed.endpoint_url,
+            access_key: passed.aws_access_key_id,
+            secret_key: passed.aws_secret_access_key,
+            session_token: passed.aws_session_token,
+            profile: passed.profile_name,
+            connect_timeout: passed.connect_timeout,
+            read_timeout: passed.read_timeout,
+            max_attempts: passed.total_max_attempts,
+            retry_mode: passed.retry_mode,
+            max_connections: passed.max_pool_connections,
             ca_bundle,
-        };
-        resolved.protect_secrets();
-        // A new client is also the moment to pick up logging levels set
-        // without `setLevel` (e.g. assigning `logger.level`).
-        logging::refresh(py)?;
-        Ok(resolved)
+        })
     }
 
     /// Registers this client's secrets (and those the SDK may read from the
     /// environment) for redaction from forwarded log messages.
-    fn protect_secrets(&self) {
+    pub fn protect_secrets(&self) {
         let from_env: Vec<String> = [
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",

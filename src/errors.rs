@@ -1,9 +1,11 @@
-//! The one place where SDK failures become Python exceptions.
+//! The one place where failures become Python exceptions.
 //!
-//! The exception classes live in `bedrock_cris.exceptions` (Python, shaped like
-//! botocore's); service errors are parsed there from the raw response exactly
-//! as botocore's rest-json parser does. This module only classifies the SDK
-//! error and hands over the raw material.
+//! A failed call is classified once, here in Rust, into a [`CallError`]: by
+//! the types in the error's chain of sources, never by its text. Its
+//! [`CallError::into_pyerr`] is then the only place that builds the Python
+//! exception (the classes live in `bedrock_cris.exceptions`, shaped like
+//! botocore's). A service's error answer goes over raw: Python parses it
+//! exactly as botocore's rest-json parser does.
 
 use std::error::Error as StdError;
 
@@ -11,10 +13,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::capture::CallRecord;
-use crate::ops::CallContext;
+use crate::ops::{CallContext, Operation};
 use crate::transport;
 
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -28,11 +30,12 @@ pub fn exceptions(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         .map(|m| m.bind(py))
 }
 
-/// Instantiates `bedrock_cris.exceptions.<class_name>(**kwargs)` as a PyErr.
+/// Instantiates `bedrock_cris.exceptions.<class_name>(**kwargs)` as a PyErr
+/// (for failures outside a call, such as building a client).
 pub fn raise_named(py: Python<'_>, class_name: &str, kwargs: &[(&str, &str)]) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let class = exceptions(py)?.getattr(class_name)?;
-        let kw = pyo3::types::PyDict::new(py);
+        let kw = PyDict::new(py);
         for (k, v) in kwargs {
             kw.set_item(k, v)?;
         }
@@ -43,7 +46,7 @@ pub fn raise_named(py: Python<'_>, class_name: &str, kwargs: &[(&str, &str)]) ->
 
 /// `ParamValidationError` with botocore's report text.
 pub fn param_validation(py: Python<'_>, report: &str) -> PyErr {
-    raise_named(py, "ParamValidationError", &[("report", report)])
+    CallError::Validation(report.to_owned()).into_pyerr(py)
 }
 
 /// A bearer token (Bedrock API key) about to go to a plain-HTTP endpoint:
@@ -89,132 +92,293 @@ impl std::fmt::Display for BearerOverPlainHttp {
 
 impl StdError for BearerOverPlainHttp {}
 
-/// Maps a failed SDK call to the exception botocore raises for the same failure.
-pub fn from_sdk<E>(
+/// A failed call, as botocore would report it.
+pub enum CallError {
+    /// The service answered with an error status.
+    Service(ServiceAnswer),
+    /// The request or its answer failed in transit.
+    Transport {
+        failure: Transport,
+        endpoint_url: String,
+        detail: String,
+    },
+    /// An exception event in the middle of a stream (`:message-type` of
+    /// `exception`, or an `error` frame with its code and message).
+    EventStream {
+        operation: &'static str,
+        exception_type: String,
+        error_code: String,
+        error_message: String,
+        payload: Vec<u8>,
+    },
+    /// A stream frame that cannot be parsed (botocore.eventstream's errors).
+    Frame(crate::frames::FrameError),
+    /// Parameters the SDK refused to send (`ParamValidationError`).
+    Validation(String),
+    /// A success status whose body is not the operation's output.
+    Unparsable {
+        operation: &'static str,
+        status: u16,
+        detail: String,
+    },
+    /// No credentials could be resolved when the request was signed.
+    NoCredentials,
+    /// A bearer token for a plain-HTTP endpoint off this machine.
+    BearerOverPlainHttp,
+}
+
+/// How a request failed in transit; each is one botocore exception class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `SSLError`.
+    Tls,
+    /// `EndpointConnectionError`.
+    Connect,
+    /// `ConnectTimeoutError`.
+    ConnectTimeout,
+    /// `ReadTimeoutError`.
+    ReadTimeout,
+    /// `ConnectionClosedError`.
+    Closed,
+    /// `ResponseStreamingError`: reading a streamed answer failed.
+    StreamBody,
+    /// `HTTPClientError`: anything else.
+    Other,
+}
+
+/// An error answer, with what `ResponseMetadata` needs.
+pub struct ServiceAnswer {
+    operation: &'static str,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    attempts: u32,
+    /// `MaxAttemptsReached`, if the error is one botocore retries...
+    reached_if_retryable: bool,
+    /// ...and whatever the error.
+    reached_anyway: bool,
+}
+
+impl CallError {
+    /// Classifies a failed SDK call of `Op`.
+    pub fn from_sdk<Op, E>(
+        error: SdkError<E, HttpResponse>,
+        record: &CallRecord,
+        context: &CallContext,
+    ) -> Self
+    where
+        Op: Operation,
+        E: StdError + Send + Sync + 'static,
+    {
+        if transport::find::<BearerOverPlainHttp>(&error).is_some() {
+            return CallError::BearerOverPlainHttp;
+        }
+        let in_transit = |failure: Transport| CallError::Transport {
+            failure,
+            endpoint_url: record.url.clone(),
+            detail: chain(&error),
+        };
+        match &error {
+            SdkError::ServiceError(service) if service.raw().status().is_success() => {
+                unparsable(Op::NAME, service.raw(), &error)
+            }
+            SdkError::ServiceError(service) => {
+                ServiceAnswer::error(Op::NAME, service.raw(), record, context)
+            }
+            // A response that could not be read or parsed: the service's error
+            // when it was one, else a broken body or an unparsable answer.
+            SdkError::ResponseError(response) if response.raw().status().as_u16() >= 300 => {
+                ServiceAnswer::error(Op::NAME, response.raw(), record, context)
+            }
+            SdkError::ResponseError(_) if transport::is_broken_body(&error) => {
+                // botocore reads a streaming payload only when the caller reads
+                // it, and raises ResponseStreamingError then; other answers it
+                // reads at once, seeing the connection close.
+                in_transit(if Op::STREAMING_BODY {
+                    Transport::StreamBody
+                } else {
+                    Transport::Closed
+                })
+            }
+            SdkError::ResponseError(response) => unparsable(Op::NAME, response.raw(), &error),
+            SdkError::TimeoutError(_) => CallError::Transport {
+                failure: Transport::ReadTimeout,
+                endpoint_url: record.url.clone(),
+                detail: String::new(),
+            },
+            _ if is_credentials_failure(&error) => CallError::NoCredentials,
+            SdkError::DispatchFailure(dispatch) => {
+                match transport::classify(&error, dispatch.is_timeout()) {
+                    Some(failure) => in_transit(failure),
+                    None if dispatch.is_io() => in_transit(Transport::Closed),
+                    None => in_transit(Transport::Other),
+                }
+            }
+            SdkError::ConstructionFailure(_) => match construction_report(&chain(&error)) {
+                // The SDK refused a parameter value (an empty path member, a
+                // header value with control characters): nothing was sent.
+                Some(report) => CallError::Validation(report),
+                None => in_transit(Transport::Other),
+            },
+            _ => in_transit(Transport::Other),
+        }
+    }
+
+    /// The Python exception botocore raises for this failure.
+    pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        self.build(py).unwrap_or_else(|e| e)
+    }
+
+    fn build(self, py: Python<'_>) -> PyResult<PyErr> {
+        let module = exceptions(py)?;
+        let kwargs = PyDict::new(py);
+        let exception = match self {
+            CallError::Service(answer) => return answer.into_pyerr(py),
+            CallError::Transport {
+                failure,
+                endpoint_url,
+                detail,
+            } => {
+                let (class, with_url, with_detail) = match failure {
+                    Transport::Tls => ("SSLError", true, true),
+                    Transport::Connect => ("EndpointConnectionError", true, false),
+                    Transport::ConnectTimeout => ("ConnectTimeoutError", true, false),
+                    Transport::ReadTimeout => ("ReadTimeoutError", true, false),
+                    Transport::Closed => ("ConnectionClosedError", true, false),
+                    Transport::StreamBody => ("ResponseStreamingError", false, true),
+                    Transport::Other => ("HTTPClientError", false, true),
+                };
+                if with_url {
+                    kwargs.set_item("endpoint_url", endpoint_url)?;
+                }
+                if with_detail {
+                    kwargs.set_item("error", detail)?;
+                }
+                module.getattr(class)?.call((), Some(&kwargs))?
+            }
+            CallError::EventStream {
+                operation,
+                exception_type,
+                error_code,
+                error_message,
+                payload,
+            } => module.getattr("_event_stream_error")?.call1((
+                operation,
+                exception_type,
+                PyBytes::new(py, &payload),
+                error_code,
+                error_message,
+            ))?,
+            CallError::Frame(frame) => {
+                let class = module.getattr(frame.class_name())?;
+                let arguments = frame.arguments();
+                if arguments.is_empty() {
+                    class.call1((frame.to_string(),))?
+                } else {
+                    class.call1(PyTuple::new(py, arguments)?)?
+                }
+            }
+            CallError::Validation(report) => {
+                kwargs.set_item("report", report)?;
+                module
+                    .getattr("ParamValidationError")?
+                    .call((), Some(&kwargs))?
+            }
+            CallError::Unparsable {
+                operation,
+                status,
+                detail,
+            } => {
+                kwargs.set_item("operation_name", operation)?;
+                kwargs.set_item("status", status.to_string())?;
+                kwargs.set_item("error", detail)?;
+                module
+                    .getattr("ResponseParserError")?
+                    .call((), Some(&kwargs))?
+            }
+            CallError::NoCredentials => module.getattr("NoCredentialsError")?.call0()?,
+            CallError::BearerOverPlainHttp => {
+                kwargs.set_item("msg", BearerOverPlainHttp::MESSAGE)?;
+                module
+                    .getattr("InvalidEndpointConfigurationError")?
+                    .call((), Some(&kwargs))?
+            }
+        };
+        Ok(PyErr::from_value(exception))
+    }
+}
+
+impl ServiceAnswer {
+    fn error(
+        operation: &'static str,
+        raw: &HttpResponse,
+        record: &CallRecord,
+        context: &CallContext,
+    ) -> CallError {
+        let attempts = record.attempts.max(1);
+        let headers = raw
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect();
+        CallError::Service(ServiceAnswer {
+            operation,
+            status: raw.status().as_u16(),
+            headers,
+            body: raw.body().bytes().unwrap_or_default().to_vec(),
+            attempts,
+            reached_if_retryable: context.max_attempts_reached(attempts, true),
+            reached_anyway: context.max_attempts_reached(attempts, false),
+        })
+    }
+
+    /// `bedrock_cris.exceptions._service_error` parses the answer as botocore does.
+    fn into_pyerr(self, py: Python<'_>) -> PyResult<PyErr> {
+        let exception = exceptions(py)?.getattr("_service_error")?.call1((
+            self.operation,
+            self.status,
+            crate::ops::headers_dict(py, &self.headers)?,
+            PyBytes::new(py, &self.body),
+            self.attempts,
+            self.reached_if_retryable,
+            self.reached_anyway,
+        ))?;
+        Ok(PyErr::from_value(exception))
+    }
+}
+
+/// Maps a failed SDK call of `Op` to the exception botocore raises for it.
+pub fn from_sdk<Op, E>(
     py: Python<'_>,
-    operation: &str,
     error: SdkError<E, HttpResponse>,
     record: &CallRecord,
     context: &CallContext,
 ) -> PyErr
 where
+    Op: Operation,
     E: StdError + Send + Sync + 'static,
 {
-    if transport::find::<BearerOverPlainHttp>(&error).is_some() {
-        let message = BearerOverPlainHttp::MESSAGE;
-        return raise_named(py, "InvalidEndpointConfigurationError", &[("msg", message)]);
-    }
-    let result = match &error {
-        SdkError::ServiceError(service) if service.raw().status().is_success() => {
-            // A success status whose body does not parse as the operation's output.
-            Ok(unparsable(py, operation, service.raw(), &chain(&error)))
-        }
-        SdkError::ServiceError(service) => {
-            service_error(py, operation, service.raw(), record, context)
-        }
-        SdkError::ResponseError(response) => {
-            // A response that could not be read or parsed: the service's error
-            // when it was one, else a broken body or an unparsable answer.
-            let raw = response.raw();
-            if raw.status().as_u16() >= 300 {
-                service_error(py, operation, raw, record, context)
-            } else if transport::is_broken_body(&error) {
-                Ok(transport_for(
-                    py,
-                    "body",
-                    &record.url,
-                    &chain(&error),
-                    operation,
-                ))
-            } else {
-                Ok(unparsable(py, operation, raw, &chain(&error)))
-            }
-        }
-        SdkError::TimeoutError(_) => Ok(transport(py, "read_timeout", &record.url, "")),
-        SdkError::DispatchFailure(dispatch) => {
-            let text = chain(&error);
-            let kind = match transport::classify(&error, dispatch.is_timeout()) {
-                Some(failure) => failure.kind(),
-                // Credentials resolved at send time (e.g. from a provider that
-                // fails) come as the SDK's identity errors, which have no public type.
-                None if is_credentials_failure(&text) => "credentials",
-                None if dispatch.is_io() => "closed",
-                None => "other",
-            };
-            Ok(transport(py, kind, &record.url, &text))
-        }
-        SdkError::ConstructionFailure(_) => {
-            let text = chain(&error);
-            if is_credentials_failure(&text) {
-                Ok(transport(py, "credentials", &record.url, &text))
-            } else if let Some(report) = construction_report(&text) {
-                // The SDK refused a parameter value (an empty path member, a
-                // header value with control characters): nothing was sent.
-                Ok(param_validation(py, &report))
-            } else {
-                Ok(transport(py, "other", &record.url, &text))
-            }
-        }
-        _ => Ok(transport(py, "other", &record.url, &chain(&error))),
-    };
-    result.unwrap_or_else(|e| e)
+    CallError::from_sdk::<Op, E>(error, record, context).into_pyerr(py)
 }
 
-fn service_error(
-    py: Python<'_>,
-    operation: &str,
+fn unparsable(
+    operation: &'static str,
     raw: &HttpResponse,
-    record: &CallRecord,
-    context: &CallContext,
-) -> PyResult<PyErr> {
-    let headers = PyList::empty(py);
-    for (name, value) in raw.headers().iter() {
-        headers.append(PyTuple::new(
-            py,
-            [name.to_ascii_lowercase(), value.to_owned()],
-        )?)?;
-    }
-    let body = PyBytes::new(py, raw.body().bytes().unwrap_or_default());
-    let exc = exceptions(py)?.getattr("_service_error")?.call1((
+    error: &(dyn StdError + 'static),
+) -> CallError {
+    CallError::Unparsable {
         operation,
-        raw.status().as_u16(),
-        headers,
-        body,
-        record.attempts.max(1),
-        context.max_attempts,
-        context.flags_last_attempt,
-    ))?;
-    Ok(PyErr::from_value(exc))
+        status: raw.status().as_u16(),
+        detail: chain(error),
+    }
 }
 
-fn transport(py: Python<'_>, kind: &str, url: &str, detail: &str) -> PyErr {
-    transport_for(py, kind, url, detail, "")
-}
-
-/// As [`transport`], for a failure whose class depends on the operation.
-fn transport_for(py: Python<'_>, kind: &str, url: &str, detail: &str, operation: &str) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let exc = exceptions(py)?
-            .getattr("_transport_error")?
-            .call1((kind, url, detail, operation))?;
-        Ok(PyErr::from_value(exc))
-    };
-    build().unwrap_or_else(|e| e)
-}
-
-/// `ResponseParserError`: a success status with a body that is not the
-/// operation's output (botocore would hand back whatever it made of it).
-fn unparsable(py: Python<'_>, operation: &str, raw: &HttpResponse, detail: &str) -> PyErr {
-    let status = raw.status().as_u16().to_string();
-    raise_named(
-        py,
-        "ResponseParserError",
-        &[
-            ("operation_name", operation),
-            ("status", status.as_str()),
-            ("error", detail),
-        ],
-    )
+/// Credentials (or a bearer token) that could not be resolved: the SDK's
+/// identity resolvers fail with these types, found among the error's sources.
+fn is_credentials_failure(error: &(dyn StdError + 'static)) -> bool {
+    use aws_credential_types::provider::error::{CredentialsError, TokenError};
+    transport::find::<CredentialsError>(error).is_some()
+        || transport::find::<TokenError>(error).is_some()
 }
 
 /// The error and all its sources, as one line (the SDK nests the useful part).
@@ -276,11 +440,6 @@ fn camel_case(snake: &str) -> String {
         }
     }
     out
-}
-
-fn is_credentials_failure(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("credentials") || lower.contains("no token") || lower.contains("identity")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use crate::sync::LockUnpoisoned;
 use aws_smithy_types::body::SdkBody;
 use bytes::{Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
@@ -68,7 +69,7 @@ pub struct FrameQueue(Arc<Mutex<Seen>>);
 
 impl FrameQueue {
     fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.lock_unpoisoned()
     }
 
     /// The oldest unclaimed event message.
@@ -92,7 +93,7 @@ impl FrameQueue {
 }
 
 /// A message botocore's parser refuses (its exception names and messages).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum FrameError {
     InvalidHeadersLength(usize),
     InvalidPayloadLength(usize),

@@ -20,6 +20,7 @@ mod logging;
 mod ops;
 mod runtime;
 mod stream;
+mod sync;
 mod transport;
 
 #[pymodule]

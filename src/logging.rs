@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, Once};
 
+use crate::sync::LockUnpoisoned;
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyString, PyTuple};
 use tracing_core::field::{Field, Visit};
@@ -191,7 +192,7 @@ const SECRET_NAMES: &[&str] = &[
 /// `text` with every secret replaced by [`REDACTED`].
 pub fn redact(text: &str) -> String {
     let mut out = redact_named(text);
-    let secrets = SECRETS.lock().unwrap_or_else(|p| p.into_inner());
+    let secrets = SECRETS.lock_unpoisoned();
     for secret in secrets.iter().flatten() {
         if out.contains(secret.as_str()) {
             out = out.replace(secret.as_str(), REDACTED);
@@ -260,7 +261,7 @@ fn redact_named(text: &str) -> String {
 /// 8 characters are too likely to match ordinary text and are left to the
 /// name-based rules).
 pub fn add_secrets<'a>(values: impl IntoIterator<Item = &'a str>) {
-    let mut secrets = SECRETS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut secrets = SECRETS.lock_unpoisoned();
     let set = secrets.get_or_insert_with(HashSet::new);
     for value in values {
         if value.len() >= 8 {

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::sync::{current_in, ForkLocal, LockUnpoisoned};
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
 use pyo3_async_runtimes::{generic, TaskLocals};
@@ -16,14 +17,9 @@ use tokio::runtime::Runtime;
 /// How often a blocked main thread checks for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// The runtime and the process it was built in: a forked child must not
-/// touch its parent's worker threads (they do not exist in the child).
-struct Owned {
-    pid: u32,
-    runtime: &'static Runtime,
-}
-
-static CURRENT: Mutex<Option<Owned>> = Mutex::new(None);
+/// The runtime of this process: a forked child must not touch its parent's
+/// worker threads (they do not exist in the child).
+static CURRENT: Mutex<Option<ForkLocal<&'static Runtime>>> = Mutex::new(None);
 
 fn build() -> &'static Runtime {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -39,18 +35,8 @@ fn build() -> &'static Runtime {
 
 /// The runtime for this process, built on first use and rebuilt after a fork.
 pub fn get() -> &'static Runtime {
-    let pid = std::process::id();
-    let mut current = CURRENT
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match &*current {
-        Some(owned) if owned.pid == pid => owned.runtime,
-        _ => {
-            let runtime = build();
-            *current = Some(Owned { pid, runtime });
-            runtime
-        }
-    }
+    let mut current = CURRENT.lock_unpoisoned();
+    current_in(&mut current, build)
 }
 
 /// Runs `future` to completion on the shared runtime with the GIL released.
@@ -180,38 +166,25 @@ async fn until_done<F: Future>(future: F, main: bool) -> PyResult<F::Output> {
     }
 }
 
-/// This thread's current_thread runtime and the process that built it.
-struct Here {
-    pid: u32,
-    runtime: std::rc::Rc<Runtime>,
-}
-
 thread_local! {
-    static HERE: std::cell::RefCell<Option<Here>> = const { std::cell::RefCell::new(None) };
+    /// This thread's current_thread runtime.
+    static HERE: std::cell::RefCell<Option<ForkLocal<std::rc::Rc<Runtime>>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// The calling thread's own runtime, built on first use and rebuilt in a
 /// forked child (the parent's is forgotten: its sockets are the parent's too).
 /// It spawns no threads; it runs only while its thread waits in [`wait_here`].
 fn here() -> std::rc::Rc<Runtime> {
-    let pid = std::process::id();
     HERE.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if let Some(here) = slot.as_ref().filter(|here| here.pid == pid) {
-            return here.runtime.clone();
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"));
-        let runtime = std::rc::Rc::new(runtime);
-        if let Some(stale) = slot.replace(Here {
-            pid,
-            runtime: runtime.clone(),
-        }) {
-            std::mem::forget(stale);
-        }
-        runtime
+        let build = || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"));
+            std::rc::Rc::new(runtime)
+        };
+        current_in(&mut cell.borrow_mut(), build).clone()
     })
 }
 

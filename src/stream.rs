@@ -27,13 +27,15 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::event_stream::RawMessage;
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::PyDict;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::capture::CallRecord;
+use crate::errors::{CallError, Transport};
 use crate::frames::{FrameError, FrameQueue, RawEvent};
-use crate::{aio, convert, errors, runtime};
+use crate::sync::LockUnpoisoned;
+use crate::{aio, convert, runtime};
 
 /// The event's frame as JSON, parsed only when a dict is built from it.
 fn wire(raw: Option<RawEvent>) -> Option<serde_json::Value> {
@@ -111,8 +113,8 @@ enum Failure {
     Timeout,
     /// The connection dropped.
     Transport(String),
-    /// A frame botocore's parser refuses: (its class name, arguments, message).
-    Frame(&'static str, Vec<u64>, String),
+    /// A frame botocore's parser refuses.
+    Frame(FrameError),
 }
 
 type Item = Result<Event, Failure>;
@@ -163,7 +165,7 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
         }
     }
     if let Some(frame) = crate::transport::find::<FrameError>(&error) {
-        return Failure::Frame(frame.class_name(), frame.arguments(), frame.to_string());
+        return Failure::Frame(frame.clone());
     }
     let mut text = error.to_string();
     let mut source = error.source();
@@ -246,10 +248,7 @@ struct State {
 
 impl State {
     fn pop(&self) -> Option<Item> {
-        self.ready
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
+        self.ready.lock_unpoisoned().pop_front()
     }
 
     fn is_closed(&self) -> bool {
@@ -267,7 +266,7 @@ impl State {
         let Some(first) = recv_spinning(&mut receiver, spin).await else {
             return false;
         };
-        let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ready = self.ready.lock_unpoisoned();
         ready.push_back(first);
         while let Ok(more) = receiver.try_recv() {
             ready.push_back(more);
@@ -277,10 +276,10 @@ impl State {
 
     fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        if let Some(pump) = self.pump.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(pump) = self.pump.lock_unpoisoned().take() {
             pump.abort();
         }
-        self.ready.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.ready.lock_unpoisoned().clear();
         if let Ok(mut receiver) = self.receiver.try_lock() {
             receiver.close();
         }
@@ -351,7 +350,7 @@ impl EventStream {
     fn end(&self, stop: PyErr) -> PyErr {
         self.input_failure
             .as_ref()
-            .and_then(|f| f.lock().unwrap_or_else(|p| p.into_inner()).take())
+            .and_then(|f| f.lock_unpoisoned().take())
             .unwrap_or(stop)
     }
 
@@ -395,43 +394,29 @@ impl EventStream {
     }
 
     fn raise(&self, py: Python<'_>, failure: Failure) -> PyErr {
-        let build = || -> PyResult<PyErr> {
-            let module = errors::exceptions(py)?;
-            let exc = match failure {
-                Failure::Service {
-                    exception_type,
-                    error_code,
-                    error_message,
-                    payload,
-                } => module.getattr("_event_stream_error")?.call1((
-                    self.operation,
-                    exception_type,
-                    PyBytes::new(py, &payload),
-                    error_code,
-                    error_message,
-                ))?,
-                Failure::Timeout => module.getattr("_transport_error")?.call1((
-                    "read_timeout",
-                    &self.endpoint_url,
-                    "",
-                ))?,
-                Failure::Transport(text) => module.getattr("_transport_error")?.call1((
-                    "stream",
-                    &self.endpoint_url,
-                    text,
-                ))?,
-                Failure::Frame(class, arguments, message) => {
-                    let class = module.getattr(class)?;
-                    if arguments.is_empty() {
-                        class.call1((message,))?
-                    } else {
-                        class.call1(pyo3::types::PyTuple::new(py, arguments)?)?
-                    }
-                }
-            };
-            Ok(PyErr::from_value(exc))
+        let in_transit = |failure, detail| CallError::Transport {
+            failure,
+            endpoint_url: self.endpoint_url.clone(),
+            detail,
         };
-        build().unwrap_or_else(|e| e)
+        let error = match failure {
+            Failure::Service {
+                exception_type,
+                error_code,
+                error_message,
+                payload,
+            } => CallError::EventStream {
+                operation: self.operation,
+                exception_type,
+                error_code,
+                error_message,
+                payload,
+            },
+            Failure::Timeout => in_transit(Transport::ReadTimeout, String::new()),
+            Failure::Transport(text) => in_transit(Transport::StreamBody, text),
+            Failure::Frame(frame) => CallError::Frame(frame),
+        };
+        error.into_pyerr(py)
     }
 }
 

@@ -17,54 +17,33 @@
 use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+
+use crate::errors::Transport;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority,
 };
 
-/// A transport failure, as botocore names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    Tls,
-    Connect,
-    ConnectTimeout,
-    ReadTimeout,
-    Closed,
-}
-
-impl Failure {
-    /// The name `bedrock_cris.exceptions._transport_error` knows it by.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Failure::Tls => "ssl",
-            Failure::Connect => "connect",
-            Failure::ConnectTimeout => "connect_timeout",
-            Failure::ReadTimeout => "read_timeout",
-            Failure::Closed => "closed",
-        }
-    }
-}
-
 /// What a failed dispatch was, from the types in its chain of sources
 /// (`timed_out`: the SDK classed it as a timeout); None when nothing says.
-pub fn classify(error: &(dyn StdError + 'static), timed_out: bool) -> Option<Failure> {
+pub fn classify(error: &(dyn StdError + 'static), timed_out: bool) -> Option<Transport> {
     if is_unreadable_answer(error) {
-        return Some(Failure::Closed);
+        return Some(Transport::Closed);
     }
     // The connector (TCP, then TLS) failed: hyper-util marks the error as such.
     let connecting =
         find::<hyper_util::client::legacy::Error>(error).is_some_and(|e| e.is_connect());
     if timed_out {
         return Some(if connecting {
-            Failure::ConnectTimeout
+            Transport::ConnectTimeout
         } else {
-            Failure::ReadTimeout
+            Transport::ReadTimeout
         });
     }
     if find::<rustls::Error>(error).is_some() {
-        return Some(Failure::Tls);
+        return Some(Transport::Tls);
     }
     if connecting {
-        return Some(Failure::Connect);
+        return Some(Transport::Connect);
     }
     let closed_kinds = [
         std::io::ErrorKind::ConnectionReset,
@@ -76,7 +55,7 @@ pub fn classify(error: &(dyn StdError + 'static), timed_out: bool) -> Option<Fai
         find::<std::io::Error>(error).is_some_and(|io| closed_kinds.contains(&io.kind()));
     let hyper_closed = hyper_error(error)
         .is_some_and(|e| e.is_incomplete_message() || e.is_closed() || e.is_canceled());
-    (io_closed || hyper_closed).then_some(Failure::Closed)
+    (io_closed || hyper_closed).then_some(Transport::Closed)
 }
 
 /// The first `T` among `error` and its sources, looking inside `io::Error`s

@@ -262,17 +262,17 @@ def test_python_raised_errors_are_botocore_errors(ours: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "name"),
+    ("name", "kwargs"),
     [
-        ("ssl", "SSLError"),
-        ("connect_timeout", "ConnectTimeoutError"),
-        ("stream", "ResponseStreamingError"),
-        ("other", "HTTPClientError"),
+        ("SSLError", {"endpoint_url": "https://example.invalid", "error": "detail"}),
+        ("ConnectTimeoutError", {"endpoint_url": "https://example.invalid"}),
+        ("ResponseStreamingError", {"error": "detail"}),
+        ("HTTPClientError", {"error": "detail"}),
     ],
 )
-def test_transport_factory_errors_are_botocore_errors(kind: str, name: str) -> None:
-    # The factory Rust calls for each transport failure kind (src/errors.rs, src/stream.rs).
-    mine = exceptions._transport_error(kind, "https://example.invalid", "detail")
+def test_transport_errors_are_botocore_errors(name: str, kwargs: dict[str, str]) -> None:
+    # Made as Rust makes them for each transport failure (CallError::into_pyerr, src/errors.rs).
+    mine = getattr(exceptions, name)(**kwargs)
     assert type(mine).__name__ == name
     assert_caught_as(mine, name, "BotoCoreError")
     theirs_cls = getattr(botocore.exceptions, name)
@@ -341,7 +341,7 @@ def test_without_botocore_errors_are_plain_and_botocore_is_not_imported(emulator
         "    client.converse(modelId=5, messages=messages)\n"
         "except bedrock_cris.exceptions.ParamValidationError as error:\n"
         "    seen.append(modules(error))\n"
-        "timeout = bedrock_cris.exceptions._transport_error('read_timeout', 'u', '')\n"
+        "timeout = bedrock_cris.exceptions.ReadTimeoutError(endpoint_url='u')\n"
         "seen.append((modules(timeout), isinstance(timeout, OSError)))\n"
         "print([sys.modules.get('botocore.exceptions') is None,\n"
         "    [m for m in sys.modules if m.startswith('botocore')],\n"
@@ -361,7 +361,7 @@ def test_pickles_cross_between_processes_with_and_without_botocore() -> None:
     # Pickled where botocore is loaded (here): unpickles plain without it, bridged with it.
     errors = [
         exceptions.from_code("ThrottlingException")({"Error": {"Code": "x"}}, "Converse"),
-        exceptions._transport_error("read_timeout", "http://x", ""),
+        exceptions.ReadTimeoutError(endpoint_url="http://x"),
         exceptions._event_stream_error("ConverseStream", "throttlingException", b"{}", "", ""),
     ]
     assert all(

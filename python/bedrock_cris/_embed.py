@@ -10,7 +10,7 @@ lists when numpy is not installed. numpy is imported only when ``embed`` is firs
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 
 from bedrock_cris import _native
 from bedrock_cris._native import NativeClient
@@ -19,6 +19,7 @@ TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
+    from bedrock_cris._native_requests import EmbedRequest
     from bedrock_cris._types import EmbeddingType, InputType, ModelFamily, Progress
 else:
 
@@ -212,37 +213,20 @@ def _progress(progress: Progress, total: int) -> tuple[Any, Callable[[int], obje
     return None, progress
 
 
-def _texts(texts: str | Sequence[str]) -> Sequence[str]:
-    return [texts] if isinstance(texts, str) else texts
-
-
-def _native_kwargs(
-    *,
-    family: ModelFamily | None,
-    embedding_type: EmbeddingType,
-    dimensions: int,
-    input_type: InputType | str,
-    truncate: str | None,
-    normalize: bool,
-    batch_size: int | None,
-    max_concurrency: int,
-    max_retries: int,
-    extra_body: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    if max_concurrency < 1:
-        raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
-    if max_retries < 0:
-        raise ValueError(f"max_retries must not be negative, not {max_retries}")
+def _pipeline_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """What the native pipeline reads (its ``EmbedOptions``): every key, checked there by type."""
+    extra_body = options["extra_body"]
     return {
-        "family": family,
-        "embedding_type": embedding_type,
-        "dimensions": dimensions,
-        "input_type": input_type,
-        "truncate": truncate,
-        "normalize": normalize,
-        "batch_size": batch_size,
-        "max_concurrency": max_concurrency,
-        "max_retries": max_retries,
+        "model_id": options["model"],
+        "family": options["family"],
+        "embedding_type": options["embedding_type"],
+        "dimensions": options["dimensions"],
+        "input_type": options["input_type"],
+        "truncate": options["truncate"],
+        "normalize": options["normalize"],
+        "batch_size": options["batch_size"],
+        "max_concurrency": options["max_concurrency"],
+        "max_retries": options["max_retries"],
         "extra_body": None if extra_body is None else _json_text(extra_body),
     }
 
@@ -261,42 +245,28 @@ def _result(
     )
 
 
-def embed_with(
-    native: NativeClient,
-    texts: str | Sequence[str],
-    model_id: str,
-    progress: Progress,
-    **options: Any,
-) -> Embeddings:
-    """Blocking ``embed`` on ``native`` (see :func:`bedrock_cris.embed`)."""
-    texts = _texts(texts)
-    kwargs = _native_kwargs(**options)
-    bar, callback = _progress(progress, len(texts))
+def embed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
+    """Blocking ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.embed`)."""
+    texts, options = request.texts, request.options
+    bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = _native.embed(native, texts, model_id, progress=callback, **kwargs)
+        outcome = _native.embed(native, texts, _pipeline_options(options), callback)
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), model_id, kwargs["embedding_type"])
+    return _result(outcome, len(texts), options["model"], options["embedding_type"])
 
 
-async def aembed_with(
-    native: NativeClient,
-    texts: str | Sequence[str],
-    model_id: str,
-    progress: Progress,
-    **options: Any,
-) -> Embeddings:
-    """Awaitable ``embed`` on ``native`` (see :func:`bedrock_cris.aembed`)."""
-    texts = _texts(texts)
-    kwargs = _native_kwargs(**options)
-    bar, callback = _progress(progress, len(texts))
+async def aembed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
+    """Awaitable ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.aembed`)."""
+    texts, options = request.texts, request.options
+    bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = await _native.embed_async(native, texts, model_id, progress=callback, **kwargs)
+        outcome = await _native.embed_async(native, texts, _pipeline_options(options), callback)
     finally:
         if bar is not None:
             bar.close()
-    return _result(outcome, len(texts), model_id, kwargs["embedding_type"])
+    return _result(outcome, len(texts), options["model"], options["embedding_type"])
 
 
 def _json_text(value: Mapping[str, Any]) -> str:

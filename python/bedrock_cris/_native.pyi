@@ -1,7 +1,7 @@
 """Type stubs for the native (Rust) module. Checked against the module by
 ``python -m mypy.stubtest bedrock_cris._native`` in the test suite."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, final
 
@@ -157,40 +157,21 @@ def _shape_manifest() -> dict[str, list[str]]: ...
 def embed(
     client: NativeClient,
     texts: Iterable[str],
-    model_id: str,
-    *,
-    family: str | None = None,
-    embedding_type: str = "float",
-    dimensions: int = 1024,
-    input_type: str = "search_document",
-    truncate: str | None = None,
-    normalize: bool = True,
-    batch_size: int | None = None,
-    max_concurrency: int = 8,
-    max_retries: int = 8,
-    extra_body: str | None = None,
+    options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
 ) -> tuple[bytearray, int, str, int]:
     """Embeds ``texts`` into one little-endian buffer (GIL released, Ctrl-C aware).
 
+    ``options`` has every key of the Rust ``EmbedOptions``: ``model_id``, ``family``,
+    ``embedding_type``, ``dimensions``, ``input_type``, ``truncate``, ``normalize``,
+    ``batch_size``, ``max_concurrency``, ``max_retries`` and ``extra_body`` (JSON text or None).
     Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text.
     """
 
 def embed_async(
     client: NativeClient,
     texts: Iterable[str],
-    model_id: str,
-    *,
-    family: str | None = None,
-    embedding_type: str = "float",
-    dimensions: int = 1024,
-    input_type: str = "search_document",
-    truncate: str | None = None,
-    normalize: bool = True,
-    batch_size: int | None = None,
-    max_concurrency: int = 8,
-    max_retries: int = 8,
-    extra_body: str | None = None,
+    options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
 ) -> Awaitable[tuple[bytearray, int, str, int]]:
     """Awaitable :func:`embed`; cancelling it aborts every request in flight."""

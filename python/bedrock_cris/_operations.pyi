@@ -5,12 +5,26 @@ the model declares them, required ones without a default."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 from bedrock_cris import exceptions
 from bedrock_cris._native import InputStream, NativeClient
 
-__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions"]
+__all__ = ["AsyncBedrockRuntimeOperations", "BedrockRuntimeOperations", "ClientExceptions", "ConverseArguments"]
+
+class ConverseArguments(TypedDict, total=False):
+    """Converse arguments the native API passes through (boto3's names)."""
+    inferenceConfig: Mapping[str, Any]
+    toolConfig: Mapping[str, Any]
+    guardrailConfig: Mapping[str, Any]
+    projectIdentifier: str
+    additionalModelRequestFields: Any
+    promptVariables: Mapping[str, Mapping[str, Any]]
+    additionalModelResponseFieldPaths: Sequence[str]
+    requestMetadata: Mapping[str, str]
+    performanceConfig: Mapping[str, Any]
+    serviceTier: Mapping[str, Any]
+    outputConfig: Mapping[str, Any]
 
 class ClientExceptions:
     """The modelled error classes, as ``client.exceptions`` has them."""

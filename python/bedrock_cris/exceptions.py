@@ -313,8 +313,8 @@ def from_code(error_code: str) -> type[ClientError]:
 
 
 # botocore's standard retry mode counts these as retryable (the Rust SDK's
-# classifier uses the same lists); with the attempt count they decide
-# whether ``MaxAttemptsReached`` is reported.
+# classifier uses the same lists); they decide whether ``MaxAttemptsReached``
+# is reported for an error that reached the last allowed attempt.
 _THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -337,13 +337,6 @@ _TRANSIENT_CODES = frozenset(
     {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
 )
 _TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
-
-
-def _header_dict(headers: list[tuple[str, str]]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for name, value in headers:
-        result[name] = f"{result[name]}, {value}" if name in result else value
-    return result
 
 
 def _json_body(body: bytes) -> dict[str, Any]:
@@ -392,14 +385,15 @@ def _modeled_fields(code: str, body: dict[str, Any]) -> dict[str, Any]:
 def _service_error(
     operation_name: str,
     status: int,
-    headers: list[tuple[str, str]],
+    headers: dict[str, str],
     body: bytes,
     attempts: int,
-    max_attempts: int,
-    flags_last_attempt: bool = False,
+    reached_if_retryable: bool,
+    reached_anyway: bool,
 ) -> ClientError:
-    """Builds the exception botocore raises for an error answer (called from Rust)."""
-    header_map = _header_dict(headers)
+    """Builds the exception botocore raises for an error answer (called from Rust, which
+    gives the headers as botocore shows them and whether the call reached its last attempt:
+    ``reached_anyway`` in botocore's standard and adaptive modes, else only when retryable)."""
     stripped = body.strip()
     if status >= 500 and (not stripped or stripped.startswith(b"<html>")):
         import http.client
@@ -409,28 +403,29 @@ def _service_error(
         modeled: dict[str, Any] = {}
     else:
         parsed = _json_body(body)
-        code = _error_code(status, header_map, parsed)
+        code = _error_code(status, headers, parsed)
         error = {"Message": parsed.get("message", parsed.get("Message", "")), "Code": code}
         modeled = _modeled_fields(code, parsed)
     metadata: dict[str, Any] = {}
-    if "x-amzn-requestid" in header_map:
-        metadata["RequestId"] = header_map["x-amzn-requestid"]
+    if "x-amzn-requestid" in headers:
+        metadata["RequestId"] = headers["x-amzn-requestid"]
     metadata["HTTPStatusCode"] = status
-    metadata["HTTPHeaders"] = header_map
-    retryable = (
-        code in _THROTTLING_CODES
-        or code in _TRANSIENT_CODES
-        or status in _TRANSIENT_STATUS
-        or _model.ERROR_INFO.get(code, {}).get("retryable", False)
-    )
-    # botocore's legacy mode flags only exhausted retries; its standard and
-    # adaptive modes flag any answer to the last allowed attempt.
-    if attempts >= max_attempts and (retryable or flags_last_attempt):
+    metadata["HTTPHeaders"] = headers
+    if reached_anyway or (reached_if_retryable and _retryable(code, status)):
         metadata["MaxAttemptsReached"] = True
     metadata["RetryAttempts"] = attempts - 1
     response: dict[str, Any] = {"Error": error, "ResponseMetadata": metadata}
     response.update(modeled)
     return from_code(code)(response, operation_name)
+
+
+def _retryable(code: str, status: int) -> bool:
+    return (
+        code in _THROTTLING_CODES
+        or code in _TRANSIENT_CODES
+        or status in _TRANSIENT_STATUS
+        or bool(_model.ERROR_INFO.get(code, {}).get("retryable", False))
+    )
 
 
 class _ModeledEventStreamError(EventStreamError):
@@ -474,29 +469,3 @@ def _event_stream_error(
     message = body.get("Message", body.get("message", ""))
     response = {"Error": {"Code": exception_type, "Message": message}}
     return _stream_error_class(shape_name)(response, operation_name)
-
-
-def _transport_error(
-    kind: str, endpoint_url: str, detail: str, operation_name: str = ""
-) -> Exception:
-    """Builds the exception botocore raises for a transport failure (called from Rust)."""
-    if kind == "body":
-        # botocore reads a streaming payload only when the caller reads it, and
-        # raises ResponseStreamingError then; other answers it reads at once.
-        streaming = _model.STREAMING_OUTPUT.get(operation_name, ("", ""))[1] == "blob"
-        kind = "stream" if streaming else "closed"
-    if kind == "connect":
-        return EndpointConnectionError(endpoint_url=endpoint_url)
-    if kind == "ssl":
-        return SSLError(endpoint_url=endpoint_url, error=detail)
-    if kind == "connect_timeout":
-        return ConnectTimeoutError(endpoint_url=endpoint_url)
-    if kind == "read_timeout":
-        return ReadTimeoutError(endpoint_url=endpoint_url)
-    if kind == "closed":
-        return ConnectionClosedError(endpoint_url=endpoint_url)
-    if kind == "credentials":
-        return NoCredentialsError()
-    if kind == "stream":
-        return ResponseStreamingError(error=detail)
-    return HTTPClientError(error=detail)

@@ -23,6 +23,7 @@ use super::model::{request_body, BodyOptions, Layout};
 use super::parse;
 use crate::capture::{self, CallRecord};
 use crate::runtime;
+use crate::sync::LockUnpoisoned;
 
 /// First backoff after a throttled request; doubled per retry, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
@@ -80,7 +81,7 @@ impl Job {
 
     async fn wait_if_paused(&self) {
         loop {
-            let until = *self.pause.lock().unwrap_or_else(|p| p.into_inner());
+            let until = *self.pause.lock_unpoisoned();
             match until {
                 Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
                 _ => return,
@@ -90,7 +91,7 @@ impl Job {
 
     fn pause_for(&self, delay: Duration) {
         let until = Instant::now() + delay;
-        let mut pause = self.pause.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pause = self.pause.lock_unpoisoned();
         if pause.is_none_or(|current| current < until) {
             *pause = Some(until);
         }

@@ -8,6 +8,7 @@
 mod job;
 mod model;
 mod parse;
+mod scanner;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use pyo3::types::{PyByteArray, PyString};
 use serde_json::{Map, Value};
 
 use crate::client::NativeClient;
+use crate::ops::invoke::InvokeModel;
 use crate::ops::CallContext;
 use crate::{errors, runtime};
 use job::{Done, Failure, Job, Stop};
@@ -32,45 +34,37 @@ static BATCH_ERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// What both doors return: `(buffer, columns, dtype, input_tokens)`.
 type Embedded<B> = (B, usize, &'static str, u64);
 
-/// Embeds `texts` with `model_id`, blocking (GIL released, Ctrl-C aware).
-#[pyfunction]
-#[pyo3(signature = (
-    client, texts, model_id, *, family=None, embedding_type="float", dimensions=1024,
-    input_type="search_document", truncate=None, normalize=true, batch_size=None,
-    max_concurrency=8, max_retries=8, extra_body=None, progress=None,
-))]
-#[allow(clippy::too_many_arguments)]
-fn embed<'py>(
-    py: Python<'py>,
-    client: &Bound<'py, NativeClient>,
-    texts: &Bound<'py, PyAny>,
+/// One embed job's options, as `bedrock_cris._embed` passes them (a dict
+/// with every key: a missing or misspelt one is an error, not a default).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct EmbedOptions {
     model_id: String,
-    family: Option<&str>,
-    embedding_type: &str,
+    family: Option<String>,
+    embedding_type: String,
     dimensions: usize,
-    input_type: &str,
+    input_type: String,
     truncate: Option<String>,
     normalize: bool,
     batch_size: Option<usize>,
     max_concurrency: usize,
     max_retries: u32,
-    extra_body: Option<&str>,
+    /// Extra members for every request body, as JSON text.
+    extra_body: Option<String>,
+}
+
+/// Embeds `texts`, blocking (GIL released, Ctrl-C aware).
+#[pyfunction]
+#[pyo3(signature = (client, texts, options, progress=None))]
+fn embed<'py>(
+    py: Python<'py>,
+    client: &Bound<'py, NativeClient>,
+    texts: &Bound<'py, PyAny>,
+    options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Embedded<Bound<'py, PyByteArray>>> {
-    let request = Request::new(
-        client,
-        texts,
-        model_id,
-        family,
-        embedding_type,
-        dimensions,
-        input_type,
-        truncate,
-        normalize,
-        batch_size,
-        max_retries,
-        extra_body,
-    )?;
+    let max_concurrency = options.max_concurrency;
+    let request = Request::new(client, texts, options)?;
     let buffer = request.buffer(py)?;
     let (columns, dtype) = (
         request.job.layout.columns,
@@ -85,43 +79,16 @@ fn embed<'py>(
 
 /// Awaitable `embed`; cancelling it aborts every request in flight.
 #[pyfunction]
-#[pyo3(signature = (
-    client, texts, model_id, *, family=None, embedding_type="float", dimensions=1024,
-    input_type="search_document", truncate=None, normalize=true, batch_size=None,
-    max_concurrency=8, max_retries=8, extra_body=None, progress=None,
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (client, texts, options, progress=None))]
 fn embed_async<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
     texts: &Bound<'py, PyAny>,
-    model_id: String,
-    family: Option<&str>,
-    embedding_type: &str,
-    dimensions: usize,
-    input_type: &str,
-    truncate: Option<String>,
-    normalize: bool,
-    batch_size: Option<usize>,
-    max_concurrency: usize,
-    max_retries: u32,
-    extra_body: Option<&str>,
+    options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let request = Request::new(
-        client,
-        texts,
-        model_id,
-        family,
-        embedding_type,
-        dimensions,
-        input_type,
-        truncate,
-        normalize,
-        batch_size,
-        max_retries,
-        extra_body,
-    )?;
+    let max_concurrency = options.max_concurrency;
+    let request = Request::new(client, texts, options)?;
     let buffer = request.buffer(py)?.unbind();
     let sink = sink(buffer.clone_ref(py), progress.map(Bound::unbind));
     runtime::future_into_py(py, async move {
@@ -142,22 +109,13 @@ struct Request {
 }
 
 impl Request {
-    #[allow(clippy::too_many_arguments)]
     fn new(
         client: &Bound<'_, NativeClient>,
         texts: &Bound<'_, PyAny>,
-        model_id: String,
-        family: Option<&str>,
-        embedding_type: &str,
-        dimensions: usize,
-        input_type: &str,
-        truncate: Option<String>,
-        normalize: bool,
-        batch_size: Option<usize>,
-        max_retries: u32,
-        extra_body: Option<&str>,
+        options: EmbedOptions,
     ) -> PyResult<Self> {
-        let family = match family {
+        let model_id = options.model_id;
+        let family = match options.family.as_deref() {
             Some(name) => Family::named(name).ok_or_else(|| {
                 PyValueError::new_err(format!(
                     "family must be 'cohere-v3', 'cohere-v4' or 'titan-v2', not {name:?}"
@@ -171,9 +129,9 @@ impl Request {
                 ))
             })?,
         };
-        let layout =
-            Layout::new(family, embedding_type, dimensions).map_err(PyValueError::new_err)?;
-        let batch_size = match batch_size {
+        let layout = Layout::new(family, &options.embedding_type, options.dimensions)
+            .map_err(PyValueError::new_err)?;
+        let batch_size = match options.batch_size {
             None => family.max_batch(),
             Some(n) if (1..=family.max_batch()).contains(&n) => n,
             Some(n) => {
@@ -183,17 +141,17 @@ impl Request {
                 )))
             }
         };
-        let extra = match extra_body {
+        let extra = match options.extra_body.as_deref() {
             None => Map::new(),
             Some(text) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
                 _ => return Err(PyValueError::new_err("extra_body must be a JSON object")),
             },
         };
-        let options = BodyOptions {
-            input_type: input_type.to_owned(),
-            truncate,
-            normalize,
+        let body = BodyOptions {
+            input_type: options.input_type,
+            truncate: options.truncate,
+            normalize: options.normalize,
             extra,
         };
         let client = client.get();
@@ -201,10 +159,10 @@ impl Request {
             client.sdk().clone(),
             model_id,
             layout,
-            options,
+            body,
             owned_texts(texts)?,
             batch_size,
-            max_retries,
+            options.max_retries,
         );
         Ok(Request {
             job: Arc::new(job),
@@ -231,7 +189,7 @@ impl Request {
                 record,
                 job_retries,
             } => (
-                errors::from_sdk(py, "InvokeModel", *error, &record, &self.context),
+                errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context),
                 job_retries,
             ),
             Failure::Answer(message) => (PyValueError::new_err(message), 0),

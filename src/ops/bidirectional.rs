@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::stream::{EventStream, InputFailure, Source};
+use crate::sync::LockUnpoisoned;
 use crate::{convert, errors, runtime};
 
 type Input =
@@ -57,8 +58,7 @@ pub struct InputStream {
 impl InputStream {
     fn sender(&self) -> PyResult<mpsc::Sender<Input>> {
         self.sender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .lock_unpoisoned()
             .clone()
             .ok_or_else(|| PyValueError::new_err("the input stream is closed"))
     }
@@ -66,8 +66,7 @@ impl InputStream {
     /// The receiving end, for the one request this stream feeds.
     fn take_receiver(&self) -> PyResult<mpsc::Receiver<Input>> {
         self.receiver
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .lock_unpoisoned()
             .take()
             .ok_or_else(|| PyValueError::new_err("this InputStream already feeds a request"))
     }
@@ -110,7 +109,7 @@ impl InputStream {
 
     /// Ends the input: the model sees the end of the stream.
     fn close(&self) {
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.sender.lock_unpoisoned().take();
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -145,7 +144,7 @@ fn feed_iterable(iterable: Py<PyAny>, tx: mpsc::Sender<Input>, failure: InputFai
                 Ok(())
             })();
             if let Err(error) = outcome {
-                *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
+                *failure.lock_unpoisoned() = Some(error);
             }
         });
     });

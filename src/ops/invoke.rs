@@ -19,6 +19,7 @@ pub struct InvokeModel;
 impl Operation for InvokeModel {
     const NAME: &'static str = "InvokeModel";
     const KEEP: crate::capture::Keep = crate::capture::Keep::Nothing;
+    const STREAMING_BODY: bool = true;
     type Output = InvokeModelOutput;
     type Error = InvokeModelError;
 

@@ -37,6 +37,9 @@ pub trait Operation {
     /// Whether the response is still being read after the call returns (event
     /// streams): such calls need connections on the shared runtime.
     const OUTLIVES_CALL: bool = false;
+    /// Whether the output is a streaming blob (botocore reads it only when the
+    /// caller does, so a cut body is `ResponseStreamingError`).
+    const STREAMING_BODY: bool = false;
     type Output: Send + 'static;
     type Error: std::error::Error + Send + Sync + 'static;
 
@@ -144,7 +147,7 @@ fn finish<'py, Op: Operation>(
 ) -> PyResult<Bound<'py, PyAny>> {
     match result {
         Ok(output) => Op::finish(py, output, &mut record, context),
-        Err(error) => Err(errors::from_sdk(py, Op::NAME, error, &record, context)),
+        Err(error) => Err(errors::from_sdk::<Op, _>(py, error, &record, context)),
     }
 }
 
