@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up a venv, builds and installs bedrock-cris (release) with its dev
-# extras, checks the generated code is current, and runs every test: the Rust
-# unit tests and the Python suite (emulator, facade, differential vs boto3).
-# Needs only Python 3 and Rust. Extra arguments go to pytest.
+# Sets up a venv, builds the release wheel (scripts/wheel.sh) and installs it with
+# the dev extras, checks the generated code is current, and runs every test: the
+# Rust unit tests and the Python suite (emulator, facade, differential vs boto3).
+# The tests run on the artifact a release ships, and its one release build serves
+# the examples and scripts/wheel_check.sh too. Needs only Python 3 and Rust.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
@@ -12,7 +14,11 @@ VENV="${VENV:-.venv}"
 NEWEST_BOTOCORE="${BEDROCK_CRIS_NEWEST_BOTOCORE:-1.44.8}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q ".[dev]"
+bash scripts/wheel.sh
+WHEEL=$(ls "${DIST:-dist}"/*.whl)
+# Every build has the same version number: replace whatever is installed (an editable install too).
+"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+"$VENV/bin/python" -m pip install -q "$WHEEL[dev]"
 "$VENV/bin/python" codegen/generate.py --check
 cargo test -q -p bedrock-cris-emulator
 cargo test -q -p bedrock-cris --lib
@@ -23,7 +29,8 @@ cargo test -q -p bedrock-cris --lib
 INTEGRATIONS_VENV="$VENV-integrations"
 [ -x "$INTEGRATIONS_VENV/bin/python" ] || python3 -m venv "$INTEGRATIONS_VENV"
 "$INTEGRATIONS_VENV/bin/python" -m pip install -q --upgrade pip
-"$INTEGRATIONS_VENV/bin/python" -m pip install -q ".[dev,otel]"
+"$INTEGRATIONS_VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+"$INTEGRATIONS_VENV/bin/python" -m pip install -q "$WHEEL[dev,otel]"
 while read -r line; do
     case "$line" in ''|'#'*) continue ;; esac
     # shellcheck disable=SC2086  # a line may name a framework and a companion package
@@ -36,7 +43,8 @@ if [ "$NEWEST_BOTOCORE" != "$MODEL_BOTOCORE" ]; then
     NEWEST_VENV="$VENV-botocore-newest"
     [ -x "$NEWEST_VENV/bin/python" ] || python3 -m venv "$NEWEST_VENV"
     "$NEWEST_VENV/bin/python" -m pip install -q --upgrade pip
-    "$NEWEST_VENV/bin/python" -m pip install -q ".[dev]"
+    "$NEWEST_VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+    "$NEWEST_VENV/bin/python" -m pip install -q "$WHEEL[dev]"
     # Over the dev extra's pins (pip says so): this venv exists to differ from them.
     "$NEWEST_VENV/bin/python" -m pip install -q "botocore==$NEWEST_BOTOCORE" "boto3==$NEWEST_BOTOCORE"
     echo "differential tests against botocore $NEWEST_BOTOCORE (the model's is $MODEL_BOTOCORE)"

@@ -27,6 +27,8 @@ mod transport;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Resolved from Cargo.lock by build.rs.
+    m.add("aws_sdk_version", env!("BEDROCK_CRIS_AWS_SDK_VERSION"))?;
     m.add(
         "build_profile",
         if cfg!(debug_assertions) {

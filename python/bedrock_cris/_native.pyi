@@ -8,6 +8,7 @@ from typing import Any, final
 __all__ = [
     "__version__",
     "build_profile",
+    "aws_sdk_version",
     "NativeClient",
     "_bridge_logging",
     "_quiesce",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 __version__: str
 build_profile: str
+aws_sdk_version: str
 
 @final
 class NativeClient:
