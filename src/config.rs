@@ -48,6 +48,37 @@ pub struct ClientOptions {
     pub max_connections: Option<usize>,
     /// Certificates to trust instead of the system's (`verify="/path"`, `AWS_CA_BUNDLE`).
     pub ca_bundle: Option<CaBundle>,
+    /// Requests in flight per (Region, model id) (`max_in_flight`; see `crate::limiter`).
+    pub max_in_flight: Option<InFlightLimit>,
+    /// Failover targets per model id (`routes`; see `crate::routes`).
+    pub routes: Option<Vec<(String, Vec<String>)>>,
+    /// Seconds a failing target is skipped (`route_cooldown`).
+    pub route_cooldown: Option<f64>,
+}
+
+/// `max_in_flight`: a number, or found by the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFlightLimit {
+    Fixed(usize),
+    Adaptive,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for InFlightLimit {
+    type Error = PyErr;
+
+    fn extract(value: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(n) = value.extract::<usize>() {
+            if n >= 1 {
+                return Ok(InFlightLimit::Fixed(n));
+            }
+        }
+        match value.extract::<String>() {
+            Ok(text) if text == "adaptive" => Ok(InFlightLimit::Adaptive),
+            _ => Err(pyo3::exceptions::PyValueError::new_err(
+                "max_in_flight must be an integer >= 1 or 'adaptive'",
+            )),
+        }
+    }
 }
 
 /// The PEM certificates of a CA bundle file, read and checked when the
@@ -155,6 +186,10 @@ impl ClientOptions {
             retry_mode: get(options, "retry_mode")?,
             max_connections: get(options, "max_pool_connections")?,
             ca_bundle,
+            max_in_flight: get(options, "max_in_flight")?,
+            routes: get::<std::collections::HashMap<String, Vec<String>>>(options, "routes")?
+                .map(|table| table.into_iter().collect()),
+            route_cooldown: get(options, "route_cooldown")?,
         };
         resolved.protect_secrets();
         // A new client is also the moment to pick up logging levels set
@@ -250,6 +285,29 @@ impl ClientOptions {
     /// modes, not in legacy mode.
     pub fn flags_last_attempt(&self) -> bool {
         matches!(self.retry_mode.as_deref(), Some("standard" | "adaptive"))
+    }
+
+    /// The client's `max_in_flight` and `routes`, if either is configured.
+    pub fn throughput(&self) -> Option<crate::ops::routed::Throughput> {
+        use crate::limiter::{Limiter, Mode};
+        let limiter = self.max_in_flight.map(|limit| {
+            Limiter::new(match limit {
+                InFlightLimit::Fixed(n) => Mode::Fixed(n),
+                InFlightLimit::Adaptive => Mode::Adaptive {
+                    max: self
+                        .max_connections
+                        .unwrap_or_else(crate::bound::default_limit),
+                },
+            })
+        });
+        let routes = self.routes.clone().map(|table| {
+            let cooldown = self
+                .route_cooldown
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64);
+            crate::routes::Routes::new(table, cooldown)
+        });
+        crate::ops::routed::Throughput::new(limiter, routes)
     }
 
     /// Total attempts per call.
@@ -359,6 +417,7 @@ pub async fn build_client(
     let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)
         .retry_classifier(crate::transport::BotocoreRetries)
+        .retry_classifier(crate::limiter::LaneRetries)
         .build();
     Ok(aws_sdk_bedrockruntime::Client::from_conf(config))
 }
