@@ -52,6 +52,14 @@ pub struct CallRecord {
     /// The call's place among its client's requests in flight: a stream
     /// takes it, to hold it until the stream ends.
     pub place: Option<crate::bound::Place>,
+    /// Its place in its (Region, model id) lane of `max_in_flight`, held the same way.
+    pub lane: Option<crate::limiter::Slot>,
+    /// A stream's first event, read before the call returned.
+    pub ahead: Option<Box<crate::stream::Ahead>>,
+    /// Attempts answered 429 (throttled).
+    pub throttles: u32,
+    /// With routes: the Region and model id that answered, and how many targets were tried.
+    pub route: Option<(String, String, usize)>,
 }
 
 impl CallRecord {
@@ -88,8 +96,19 @@ tokio::task_local! {
 /// Runs `future` with a fresh record that the interceptor fills in, keeping
 /// of the raw answer what `keep` says.
 pub async fn recorded<F: std::future::Future>(keep: Keep, future: F) -> (F::Output, CallRecord) {
+    recorded_in(keep, None, future).await
+}
+
+/// As [`recorded`], for a call holding `lane`, a place in a `max_in_flight` lane: each
+/// attempt starting and each throttled answer is told to it as it happens.
+pub async fn recorded_in<F: std::future::Future>(
+    keep: Keep,
+    lane: Option<crate::limiter::Slot>,
+    future: F,
+) -> (F::Output, CallRecord) {
     let record = SharedRecord::new(Mutex::new(CallRecord {
         keep,
+        lane,
         ..CallRecord::default()
     }));
     let output = CURRENT.scope(record.clone(), future).await;
@@ -104,6 +123,13 @@ fn lock(record: &SharedRecord) -> std::sync::MutexGuard<'_, CallRecord> {
 fn with_current(f: impl FnOnce(&mut CallRecord)) {
     // Outside a `recorded` scope (e.g. a user's own SDK use) there is nothing to fill.
     let _ = CURRENT.try_with(|record| f(&mut lock(record)));
+}
+
+/// Whether the calling task's call holds a place in a `max_in_flight` lane.
+pub fn in_lane() -> bool {
+    CURRENT
+        .try_with(|record| lock(record).lane.is_some())
+        .unwrap_or(false)
 }
 
 /// The interceptor every client carries; see the module docs.
@@ -129,6 +155,9 @@ impl Intercept for CaptureInterceptor {
         }
         with_current(|record| {
             record.attempts += 1;
+            if let Some(lane) = record.lane.as_mut() {
+                lane.attempt_started();
+            }
             record.url = url;
             record.status = 0;
             record.headers.clear();
@@ -171,6 +200,12 @@ impl Intercept for CaptureInterceptor {
         with_current(|record| {
             record.status = status;
             record.headers = headers;
+            if status == 429 {
+                record.throttles += 1;
+                if let Some(lane) = record.lane.as_mut() {
+                    lane.throttled();
+                }
+            }
         });
         Ok(())
     }

@@ -14,6 +14,7 @@ use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
 use crate::headers::{self, CallHeaders};
 use crate::ops::json::generated::{dispatch, Converse};
+use crate::ops::routed::Throughput;
 use crate::ops::streaming::ConverseStream;
 use crate::ops::{call_async, call_sync, validate_only, CallContext};
 use crate::sync::{current_in, ForkLocal, LockUnpoisoned};
@@ -28,6 +29,8 @@ pub struct NativeClient {
     stream_idle: std::time::Duration,
     /// The bound on this client's requests in flight.
     in_flight: InFlight,
+    /// `max_in_flight` and `routes`, when configured.
+    throughput: Option<Arc<Throughput>>,
     region: String,
     /// Identifies this client in each thread's [`THREAD_CLIENTS`].
     id: u64,
@@ -95,6 +98,16 @@ impl NativeClient {
         &self.in_flight
     }
 
+    /// `max_in_flight` and `routes`, when configured.
+    pub fn throughput(&self) -> Option<Arc<Throughput>> {
+        self.throughput.clone()
+    }
+
+    /// The resolved region name.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// What an operation's result needs to know of this client.
     pub fn context(&self) -> CallContext {
         CallContext {
@@ -130,6 +143,7 @@ impl NativeClient {
             max_attempts: options.max_attempts(),
             stream_idle: options.stream_idle(),
             in_flight: InFlight::new(options.max_connections),
+            throughput: options.throughput().map(Arc::new),
             built: Mutex::new(ForkLocal::new(sdk)),
             options,
             region,

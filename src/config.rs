@@ -50,6 +50,37 @@ pub struct ClientOptions {
     pub ca_bundle: Option<CaBundle>,
     /// botocore's `user_agent` / `user_agent_extra` / `user_agent_appid`, when set.
     pub user_agent: Option<crate::headers::UserAgentInterceptor>,
+    /// Requests in flight per (Region, model id) (`max_in_flight`; see `crate::limiter`).
+    pub max_in_flight: Option<InFlightLimit>,
+    /// Failover targets per model id (`routes`; see `crate::routes`).
+    pub routes: Option<Vec<(String, Vec<String>)>>,
+    /// Seconds a failing target is skipped (`route_cooldown`).
+    pub route_cooldown: Option<f64>,
+}
+
+/// `max_in_flight`: a number, or found by the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFlightLimit {
+    Fixed(usize),
+    Adaptive,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for InFlightLimit {
+    type Error = PyErr;
+
+    fn extract(value: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(n) = value.extract::<usize>() {
+            if n >= 1 {
+                return Ok(InFlightLimit::Fixed(n));
+            }
+        }
+        match value.extract::<String>() {
+            Ok(text) if text == "adaptive" => Ok(InFlightLimit::Adaptive),
+            _ => Err(pyo3::exceptions::PyValueError::new_err(
+                "max_in_flight must be an integer >= 1 or 'adaptive'",
+            )),
+        }
+    }
 }
 
 /// The PEM certificates of a CA bundle file, read and checked when the
@@ -137,10 +168,13 @@ struct PassedOptions {
     max_pool_connections: Option<usize>,
     user_agent: Option<String>,
     user_agent_suffix: Option<String>,
+    max_in_flight: Option<InFlightLimit>,
+    routes: Option<std::collections::HashMap<String, Vec<String>>>,
+    route_cooldown: Option<f64>,
 }
 
 impl PassedOptions {
-    const KEYS: [&'static str; 14] = [
+    const KEYS: [&'static str; 17] = [
         "region_name",
         "endpoint_url",
         "aws_access_key_id",
@@ -155,6 +189,9 @@ impl PassedOptions {
         "max_pool_connections",
         "user_agent",
         "user_agent_suffix",
+        "max_in_flight",
+        "routes",
+        "route_cooldown",
     ];
 }
 
@@ -191,6 +228,9 @@ impl ClientOptions {
                 passed.user_agent,
                 passed.user_agent_suffix,
             )?,
+            max_in_flight: passed.max_in_flight,
+            routes: passed.routes.map(|table| table.into_iter().collect()),
+            route_cooldown: passed.route_cooldown,
         })
     }
 
@@ -281,6 +321,29 @@ impl ClientOptions {
     /// modes, not in legacy mode.
     pub fn flags_last_attempt(&self) -> bool {
         matches!(self.retry_mode.as_deref(), Some("standard" | "adaptive"))
+    }
+
+    /// The client's `max_in_flight` and `routes`, if either is configured.
+    pub fn throughput(&self) -> Option<crate::ops::routed::Throughput> {
+        use crate::limiter::{Limiter, Mode};
+        let limiter = self.max_in_flight.map(|limit| {
+            Limiter::new(match limit {
+                InFlightLimit::Fixed(n) => Mode::Fixed(n),
+                InFlightLimit::Adaptive => Mode::Adaptive {
+                    max: self
+                        .max_connections
+                        .unwrap_or_else(crate::bound::default_limit),
+                },
+            })
+        });
+        let routes = self.routes.clone().map(|table| {
+            let cooldown = self
+                .route_cooldown
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64);
+            crate::routes::Routes::new(table, cooldown)
+        });
+        crate::ops::routed::Throughput::new(limiter, routes)
     }
 
     /// Total attempts per call.
@@ -389,7 +452,8 @@ pub async fn build_client(
     let shared = loader.load().await;
     let mut config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
         .interceptor(CaptureInterceptor)
-        .retry_classifier(crate::transport::BotocoreRetries);
+        .retry_classifier(crate::transport::BotocoreRetries)
+        .retry_classifier(crate::limiter::LaneRetries);
     if let Some(user_agent) = &options.user_agent {
         config = config.interceptor(user_agent.clone());
     }

@@ -67,7 +67,7 @@ impl EmulatorServer {
     /// Binds `host:port` (port 0: a free port) and starts serving on a background thread.
     /// `credentials` (access key id to secret) and `bearer_tokens` turn authentication on.
     #[new]
-    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432, credentials = None, bearer_tokens = None))]
+    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432, credentials = None, bearer_tokens = None, time_scale = 1.0, default_region = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -79,8 +79,13 @@ impl EmulatorServer {
         max_body_bytes: usize,
         credentials: Option<BTreeMap<String, String>>,
         bearer_tokens: Option<Vec<String>>,
+        time_scale: f64,
+        default_region: Option<String>,
     ) -> PyResult<Self> {
         let auth = auth_config(credentials, bearer_tokens);
+        if !(time_scale.is_finite() && time_scale > 0.0) {
+            return Err(PyValueError::new_err("time_scale must be a number > 0"));
+        }
         let event_delay = duration(event_delay, "event_delay")?;
         let host = host.to_string();
         let handle = py
@@ -96,6 +101,9 @@ impl EmulatorServer {
                     record_limit,
                     max_body_bytes,
                     auth,
+                    time_scale,
+                    default_region: default_region
+                        .unwrap_or_else(|| bedrock_cris_emulator::DEFAULT_REGION.to_string()),
                 })
             })
             .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))?;
@@ -229,6 +237,36 @@ impl EmulatorServer {
         let faults: Vec<serde_json::Value> =
             self.handle.faults().iter().map(Fault::to_json).collect();
         serde_json::Value::Array(faults).to_string()
+    }
+
+    /// Applies quota settings in their JSON form (as `PUT /_emulator/quota` takes them);
+    /// returns how many quotas were set.
+    fn set_quotas(&self, spec_json: &str) -> PyResult<usize> {
+        let spec: serde_json::Value = serde_json::from_str(spec_json)
+            .map_err(|e| PyValueError::new_err(format!("the quota spec is not JSON: {e}")))?;
+        self.handle
+            .set_quotas_json(&spec)
+            .map_err(PyValueError::new_err)
+    }
+
+    /// The quota settings as JSON (as `GET /_emulator/quota` answers them).
+    fn quotas_json(&self) -> String {
+        self.handle.quotas_json().to_string()
+    }
+
+    /// Removes every quota.
+    fn clear_quotas(&self) {
+        self.handle.clear_quotas();
+    }
+
+    /// Usage per Region and model id, as JSON (as `GET /_emulator/usage` has it).
+    fn usage_json(&self) -> String {
+        self.handle.usage().to_string()
+    }
+
+    /// Forgets the usage counters.
+    fn clear_usage(&self) {
+        self.handle.clear_usage();
     }
 
     /// Seed of the choice of requests a fault with a `fraction` applies to.

@@ -94,14 +94,14 @@ pub type InputFailure = Arc<Mutex<Option<PyErr>>>;
 
 /// One event, still as the SDK's type (boxed: Converse events are large and
 /// most of a stream's events are small deltas), with its frame as sent.
-enum Event {
+pub enum Event {
     Converse(Box<ConverseStreamOutput>, Option<RawEvent>),
     Response(ResponseStream, Option<RawEvent>),
     Bidirectional(InvokeModelWithBidirectionalStreamOutput, Option<RawEvent>),
 }
 
 /// Why a stream ended early.
-enum Failure {
+pub enum Failure {
     /// An exception event (or error message) from the service.
     Service {
         exception_type: String,
@@ -119,29 +119,141 @@ enum Failure {
 
 type Item = Result<Event, Failure>;
 
+/// An SDK event receiver: the next event, paired with the next event frame the tap saw (the
+/// SDK decodes one event per event message, in order, so they correspond).
+pub trait Receive: Send {
+    fn next_event<'a>(
+        &'a mut self,
+        frames: Option<&'a FrameQueue>,
+    ) -> impl std::future::Future<Output = Result<Option<Event>, Failure>> + Send + 'a;
+}
+
+impl Receive for EventReceiver<ConverseStreamOutput, ConverseStreamOutputError> {
+    async fn next_event(&mut self, frames: Option<&FrameQueue>) -> Result<Option<Event>, Failure> {
+        let event = self.recv().await.map_err(failure)?;
+        Ok(event.map(|e| Event::Converse(Box::new(e), frames.and_then(FrameQueue::pop))))
+    }
+}
+
+impl Receive for EventReceiver<ResponseStream, ResponseStreamError> {
+    async fn next_event(&mut self, frames: Option<&FrameQueue>) -> Result<Option<Event>, Failure> {
+        let event = self.recv().await.map_err(failure)?;
+        Ok(event.map(|e| Event::Response(e, frames.and_then(FrameQueue::pop))))
+    }
+}
+
+impl Receive
+    for EventReceiver<
+        InvokeModelWithBidirectionalStreamOutput,
+        InvokeModelWithBidirectionalStreamOutputError,
+    >
+{
+    async fn next_event(&mut self, frames: Option<&FrameQueue>) -> Result<Option<Event>, Failure> {
+        let event = self.recv().await.map_err(failure)?;
+        Ok(event.map(|e| Event::Bidirectional(e, frames.and_then(FrameQueue::pop))))
+    }
+}
+
 impl Source {
-    /// The next event, paired with the next event frame the tap saw: the SDK
-    /// decodes one event per event message, in order, so they correspond.
     async fn recv(&mut self, frames: Option<&FrameQueue>) -> Result<Option<Event>, Failure> {
-        let raw = || frames.and_then(FrameQueue::pop);
         match self {
-            Source::Converse(r) => r
-                .recv()
-                .await
-                .map(|e| e.map(|e| Event::Converse(Box::new(e), raw())))
-                .map_err(failure),
-            Source::Response(r) => r
-                .recv()
-                .await
-                .map(|e| e.map(|e| Event::Response(e, raw())))
-                .map_err(failure),
-            Source::Bidirectional(r) => r
-                .recv()
-                .await
-                .map(|e| e.map(|e| Event::Bidirectional(e, raw())))
-                .map_err(failure),
+            Source::Converse(r) => r.next_event(frames).await,
+            Source::Response(r) => r.next_event(frames).await,
+            Source::Bidirectional(r) => r.next_event(frames).await,
         }
     }
+}
+
+/// A failure the SDK reports for an error message, as the tap saw it (the SDK's own account
+/// of it says less).
+fn tapped(failure: Failure, frames: Option<&FrameQueue>) -> Failure {
+    match frames.and_then(FrameQueue::error) {
+        Some(error) => Failure::Service {
+            exception_type: String::new(),
+            error_code: error.code,
+            error_message: error.message,
+            payload: Vec::new(),
+        },
+        None => failure,
+    }
+}
+
+/// What a stream said before its call returned: its first event, its end, or its failure.
+pub struct Ahead {
+    item: Option<Item>,
+}
+
+impl std::fmt::Debug for Ahead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match &self.item {
+            None => "end",
+            Some(Ok(_)) => "event",
+            Some(Err(_)) => "failure",
+        };
+        f.debug_tuple("Ahead").field(&what).finish()
+    }
+}
+
+/// An exception a stream opened with, before any event reached the caller, that another
+/// attempt may not meet: throttling, service unavailable, an internal error, a model not
+/// ready, or a model stream error whose original status was 429 or 5xx.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub throttling: bool,
+}
+
+impl Failure {
+    fn refusal(&self) -> Option<Refusal> {
+        let Failure::Service {
+            exception_type,
+            error_code,
+            payload,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let name = if exception_type.is_empty() {
+            error_code
+        } else {
+            exception_type
+        };
+        let name = name.to_ascii_lowercase();
+        let retryable = match name.trim_end_matches("exception") {
+            "throttling" | "serviceunavailable" | "internalserver" | "modelnotready" => true,
+            "modelstreamerror" => serde_json::from_slice::<serde_json::Value>(payload)
+                .ok()
+                .and_then(|v| v.get("originalStatusCode").and_then(|c| c.as_u64()))
+                .is_some_and(|status| status == 429 || status >= 500),
+            _ => false,
+        };
+        retryable.then(|| Refusal {
+            throttling: name.starts_with("throttling"),
+        })
+    }
+}
+
+/// Reads a stream's first event before its call returns (kept in `record` for the
+/// [`EventStream`]); returns the refusal it opened with, if it did, for the call to retry or
+/// fail over. No event within `idle` is kept as the timeout the stream then raises.
+pub async fn read_ahead<R: Receive>(
+    receiver: &mut R,
+    record: &mut CallRecord,
+    idle: Duration,
+) -> Option<Refusal> {
+    let frames = record.frames.clone();
+    let item = match tokio::time::timeout(idle, receiver.next_event(frames.as_ref())).await {
+        Ok(Ok(Some(event))) => Some(Ok(event)),
+        Ok(Ok(None)) => None,
+        Ok(Err(failure)) => Some(Err(tapped(failure, frames.as_ref()))),
+        Err(_) => Some(Err(Failure::Timeout)),
+    };
+    let refusal = match &item {
+        Some(Err(failure)) => failure.refusal(),
+        _ => None,
+    };
+    record.ahead = Some(Box::new(Ahead { item }));
+    refusal
 }
 
 fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) -> Failure {
@@ -184,9 +296,19 @@ fn failure<E: StdError + Send + Sync + 'static>(error: SdkError<E, RawMessage>) 
 async fn pump(
     mut source: Source,
     frames: Option<FrameQueue>,
+    ahead: Option<Box<Ahead>>,
     idle: Duration,
     tx: mpsc::Sender<Item>,
 ) {
+    if let Some(item) = ahead.map(|a| a.item) {
+        let Some(item) = item else {
+            return; // the stream had ended
+        };
+        let last = item.is_err();
+        if tx.send(item).await.is_err() || last {
+            return;
+        }
+    }
     let mut last_event = tokio::time::Instant::now();
     let timer = tokio::time::sleep_until(last_event + idle);
     tokio::pin!(timer);
@@ -202,15 +324,7 @@ async fn pump(
                     Ok(Some(event)) => Ok(event),
                     Ok(None) => return,
                     // The SDK fails on an error message; the tap kept what it said.
-                    Err(failure) => Err(match frames.as_ref().and_then(FrameQueue::error) {
-                        Some(error) => Failure::Service {
-                            exception_type: String::new(),
-                            error_code: error.code,
-                            error_message: error.message,
-                            payload: Vec::new(),
-                        },
-                        None => failure,
-                    }),
+                    Err(failure) => Err(tapped(failure, frames.as_ref())),
                 },
                 () = &mut timer => {
                     let deadline = last_event + idle;
@@ -321,10 +435,11 @@ impl EventStream {
         operation: &'static str,
     ) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let (frames, place) = (record.frames.take(), record.place.take());
+        let (frames, ahead) = (record.frames.take(), record.ahead.take());
+        let (place, lane) = (record.place.take(), record.lane.take());
         let handle = runtime::get().spawn(async move {
-            pump(source, frames, idle, tx).await;
-            drop(place);
+            pump(source, frames, ahead, idle, tx).await;
+            drop((place, lane));
         });
         let endpoint_url = record.url.clone();
         EventStream {
@@ -394,29 +509,42 @@ impl EventStream {
     }
 
     fn raise(&self, py: Python<'_>, failure: Failure) -> PyErr {
-        let in_transit = |failure, detail| CallError::Transport {
-            failure,
-            endpoint_url: self.endpoint_url.clone(),
-            detail,
-        };
-        let error = match failure {
-            Failure::Service {
-                exception_type,
-                error_code,
-                error_message,
-                payload,
-            } => CallError::EventStream {
-                operation: self.operation,
-                exception_type,
-                error_code,
-                error_message,
-                payload,
-            },
-            Failure::Timeout => in_transit(Transport::ReadTimeout, String::new()),
-            Failure::Transport(text) => in_transit(Transport::StreamBody, text),
-            Failure::Frame(frame) => CallError::Frame(frame),
-        };
-        error.into_pyerr(py)
+        failure_error(self.operation, &self.endpoint_url, failure).into_pyerr(py)
+    }
+}
+
+/// What a stream's failure is, as a typed error.
+fn failure_error(operation: &'static str, endpoint_url: &str, failure: Failure) -> CallError {
+    let in_transit = |failure, detail| CallError::Transport {
+        failure,
+        endpoint_url: endpoint_url.to_owned(),
+        detail,
+    };
+    match failure {
+        Failure::Service {
+            exception_type,
+            error_code,
+            error_message,
+            payload,
+        } => CallError::EventStream {
+            operation,
+            exception_type,
+            error_code,
+            error_message,
+            payload,
+        },
+        Failure::Timeout => in_transit(Transport::ReadTimeout, String::new()),
+        Failure::Transport(text) => in_transit(Transport::StreamBody, text),
+        Failure::Frame(frame) => CallError::Frame(frame),
+    }
+}
+
+/// The exception of a stream that opened with a refusal (its read-ahead in `record`), as
+/// iterating it would raise.
+pub fn refusal_error(py: Python<'_>, operation: &'static str, record: &mut CallRecord) -> PyErr {
+    match record.ahead.take().and_then(|a| a.item) {
+        Some(Err(failure)) => failure_error(operation, &record.url, failure).into_pyerr(py),
+        _ => pyo3::exceptions::PyRuntimeError::new_err("the stream was refused"),
     }
 }
 

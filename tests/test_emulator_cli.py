@@ -18,7 +18,7 @@ import bedrock_cris
 import boto3
 import botocore.exceptions
 import pytest
-from bedrock_cris.emulator import _export_lines
+from bedrock_cris.emulator._cli import _export_lines
 from childproc import Child, run_module_script
 
 ACCESS_KEY = "AKIDCLIEXAMPLE"
@@ -35,6 +35,8 @@ ENDPOINTS = {
     "latency": ["GET", "PUT"],
     "concurrency": ["GET", "PUT"],
     "seed": ["PUT"],
+    "quota": ["GET", "PUT", "DELETE"],
+    "usage": ["GET", "DELETE"],
 }
 
 

@@ -138,7 +138,7 @@ def test_blocks_are_found() -> None:
 
 
 def test_the_readme_shows_what_the_emulator_cli_prints() -> None:
-    from bedrock_cris.emulator import _export_lines
+    from bedrock_cris.emulator._cli import _export_lines
 
     class Listening:
         endpoint_url = "http://127.0.0.1:8000"

@@ -42,6 +42,21 @@ impl AuthConfig {
     }
 }
 
+/// The source Region a request was signed for (`Credential=AKID/DATE/REGION/...` in its
+/// SigV4 `Authorization` header); `None` for bearer-token and unsigned requests.
+pub fn credential_region(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .split("Credential=")
+        .nth(1)?
+        .split('/')
+        .nth(2)
+        .filter(|r| !r.is_empty() && r.len() < 32 && !r.contains([',', ' ']))
+}
+
 /// How a request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authenticated {
@@ -602,6 +617,21 @@ mod tests {
             hex(&key),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
         );
+    }
+
+    #[test]
+    fn region_from_the_credential_scope() {
+        let parts = |auth: Option<&str>| {
+            let mut b = Request::post("/model/m/converse");
+            if let Some(a) = auth {
+                b = b.header("authorization", a);
+            }
+            b.body(()).expect("request").into_parts().0
+        };
+        let signed = parts(Some("AWS4-HMAC-SHA256 Credential=AKID/20250101/ap-south-1/bedrock/aws4_request, SignedHeaders=host"));
+        assert_eq!(credential_region(&signed), Some("ap-south-1"));
+        assert_eq!(credential_region(&parts(Some("Bearer token"))), None);
+        assert_eq!(credential_region(&parts(None)), None);
     }
 
     #[test]

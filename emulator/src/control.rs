@@ -9,10 +9,15 @@
 //! | `DELETE /_emulator/faults` | removes every fault |
 //! | `GET /_emulator/requests` | `{"requests": [{"method", "path", "query", "headers", "body_base64", "fault", "auth_error"}]}` |
 //! | `DELETE /_emulator/requests` | forgets recorded requests |
-//! | `POST /_emulator/reset` | no faults, requests, jobs, latency or quota |
+//! | `POST /_emulator/reset` | no faults, requests, jobs, latency, concurrency limit, quotas or usage |
 //! | `GET`/`PUT /_emulator/latency` | `{"time_to_first_token": s, "per_token": s}` |
 //! | `GET`/`PUT /_emulator/concurrency` | `{"limit": n}` (`null` or 0: none) |
 //! | `PUT /_emulator/seed` | `{"seed": n}`: which requests fractional faults pick |
+//! | `GET /_emulator/quota` | `{"quotas": [quota, ...], "time_scale": x, "default_region": r}` |
+//! | `PUT /_emulator/quota` | a quota `{"model_id", "region", "requests_per_minute", "tokens_per_minute"}`, a list of them, or `{"quotas": [...], "time_scale": x, "default_region": r}` (each member optional) |
+//! | `DELETE /_emulator/quota` | removes every quota |
+//! | `GET /_emulator/usage` | `{"usage": {region: {model_id: {"requests", "throttled", "errors", "input_tokens", "output_tokens"}}}}` |
+//! | `DELETE /_emulator/usage` | forgets the usage counters |
 //!
 //! `PUT` and `POST` are interchangeable on every endpoint that takes either.
 //! Errors are `400 {"message": "..."}`; an unknown path is `404`, a known path with a method
@@ -30,6 +35,7 @@ use serde_json::{json, Value};
 
 use crate::eventstream::ResponseBody;
 use crate::faults::Fault;
+use crate::quota::Quota;
 use crate::recorder::RecordedRequest;
 use crate::server::{collect, Shared};
 
@@ -76,6 +82,65 @@ fn seconds(value: &Value, name: &str) -> Result<Duration, String> {
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
             .ok_or_else(|| format!("{name} must be a finite number of seconds >= 0")),
     }
+}
+
+/// The quota settings as `GET /_emulator/quota` answers them.
+pub(crate) fn quota_json(shared: &Shared) -> Value {
+    let quotas: Vec<Value> = shared.quotas.list().iter().map(Quota::to_json).collect();
+    json!({
+        "quotas": quotas,
+        "time_scale": shared.quotas.time_scale(),
+        "default_region": &*shared.default_region(),
+    })
+}
+
+/// Applies `PUT /_emulator/quota`: one quota, a list of them, or an object with any of
+/// `quotas`, `time_scale` and `default_region`; all or nothing. Returns how many quotas.
+pub(crate) fn set_quotas(shared: &Shared, body: &Value) -> Result<usize, String> {
+    let settings = ["quotas", "time_scale", "default_region"];
+    let (specs, scale, region) = match body {
+        Value::Array(items) => (items.iter().collect::<Vec<_>>(), None, None),
+        Value::Object(obj) if obj.keys().any(|k| settings.contains(&k.as_str())) => {
+            if let Some(k) = obj.keys().find(|k| !settings.contains(&k.as_str())) {
+                return Err(format!("unknown quota setting {k:?}"));
+            }
+            let specs = match obj.get("quotas") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(_) => return Err("quotas must be a list".into()),
+            };
+            let scale = match obj.get("time_scale") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_f64()
+                        .filter(|x| x.is_finite() && *x > 0.0)
+                        .ok_or("time_scale must be a number > 0")?,
+                ),
+            };
+            let region = match obj.get("default_region") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(r)) if !r.is_empty() => Some(r.as_str()),
+                Some(_) => return Err("default_region must be a non-empty string".into()),
+            };
+            (specs, scale, region)
+        }
+        one => (vec![one], None, None),
+    };
+    let quotas = specs
+        .into_iter()
+        .map(Quota::from_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(scale) = scale {
+        shared.quotas.set_time_scale(scale)?;
+    }
+    if let Some(region) = region {
+        shared.set_default_region(region);
+    }
+    let n = quotas.len();
+    for q in quotas {
+        shared.quotas.set(q);
+    }
+    Ok(n)
 }
 
 /// Adds the faults in `body` (one object or a list); all or none.
@@ -194,6 +259,23 @@ pub(crate) async fn handle(
             },
             Err(e) => bad(e),
         },
+        (&Method::GET, "/quota") => answer(200, &quota_json(shared)),
+        (&Method::POST, "/quota") => match json_body() {
+            Ok(v) => match set_quotas(shared, &v) {
+                Ok(n) => answer(200, &json!({ "set": n })),
+                Err(e) => bad(e),
+            },
+            Err(e) => bad(e),
+        },
+        (&Method::DELETE, "/quota") => {
+            shared.quotas.clear();
+            answer(200, &json!({}))
+        }
+        (&Method::GET, "/usage") => answer(200, &json!({ "usage": shared.quotas.usage_json() })),
+        (&Method::DELETE, "/usage") => {
+            shared.quotas.clear_usage();
+            answer(200, &json!({}))
+        }
         (&Method::POST, "/seed") => match json_body() {
             Ok(v) => match v.get("seed").and_then(Value::as_u64) {
                 Some(seed) => {
@@ -233,13 +315,15 @@ pub(crate) async fn handle(
 }
 
 /// Each control endpoint and the methods it takes.
-const ENDPOINTS: [(&str, &str); 6] = [
+const ENDPOINTS: [(&str, &str); 8] = [
     ("/faults", "GET, POST, PUT, DELETE"),
     ("/requests", "GET, DELETE"),
     ("/reset", "POST, PUT"),
     ("/latency", "GET, PUT, POST"),
     ("/concurrency", "GET, PUT, POST"),
     ("/seed", "PUT, POST"),
+    ("/quota", "GET, PUT, POST, DELETE"),
+    ("/usage", "GET, DELETE"),
 ];
 
 fn allowed(endpoint: &str) -> Option<&'static str> {

@@ -50,6 +50,9 @@ pub enum FaultKind {
 pub struct Fault {
     /// The model id as the client sends it (decoded), its bare foundation-model id, or `*`.
     pub model_id: String,
+    /// The source Region it applies to (from the request's SigV4 credential scope, or the
+    /// emulator's default Region); `None`: every Region.
+    pub region: Option<String>,
     pub kind: FaultKind,
     /// `None`: forever; `Some(n)`: only the next `n` requests it applies to.
     pub remaining: Option<u32>,
@@ -63,6 +66,7 @@ impl Fault {
     pub fn new(model_id: &str, kind: FaultKind) -> Self {
         Fault {
             model_id: model_id.to_string(),
+            region: None,
             kind,
             remaining: None,
             fraction: None,
@@ -79,8 +83,8 @@ impl Fault {
 
     /// Parses the JSON form used by the control API (`POST /_emulator/faults`) and the Python
     /// binding:
-    /// `{"model_id": "*", "action": "error" | "reset" | "delay" | "stall_body" | "stream",
-    ///   "times": n, "fraction": p, ...}` with, per action, `code`/`message`/`status` (error;
+    /// `{"model_id": "*", "region": null, "action": "error" | "reset" | "delay" | "stall_body" |
+    ///   "stream", "times": n, "fraction": p, ...}` with, per action, `code`/`message`/`status` (error;
     /// stream end "exception"), `seconds` (delay), `after_bytes` (stall_body), `after_events`
     /// and `end` ("exception", "cut", "stall", "truncate", "corrupt_crc") (stream).
     pub fn from_json(value: &Value) -> Result<Fault, String> {
@@ -89,6 +93,7 @@ impl Fault {
             .ok_or("a fault is a JSON object such as {\"action\": \"reset\"}")?;
         const KNOWN: &[&str] = &[
             "model_id",
+            "region",
             "action",
             "times",
             "fraction",
@@ -109,6 +114,11 @@ impl Fault {
             None | Some(Value::Null) => ANY_MODEL.to_string(),
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(_) => return Err("model_id must be a non-empty string".into()),
+        };
+        let region = match obj.get("region") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(_) => return Err("region must be a non-empty string or null".into()),
         };
         let uint = |name: &str| -> Result<Option<u64>, String> {
             match obj.get(name) {
@@ -200,6 +210,7 @@ impl Fault {
         };
         Ok(Fault {
             model_id,
+            region,
             kind,
             remaining,
             fraction,
@@ -210,6 +221,7 @@ impl Fault {
     pub fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("model_id".into(), json!(self.model_id));
+        obj.insert("region".into(), json!(self.region));
         let error_members = |obj: &mut Map<String, Value>, e: &ApiError| {
             obj.insert("code".into(), json!(e.code));
             obj.insert("message".into(), json!(e.message));
@@ -360,10 +372,10 @@ impl FaultRegistry {
     }
 
     /// Takes the first fault that applies to this request, counting it down.
-    /// `ids` are the names the request's model goes by (raw and bare); `streaming` says whether
-    /// the operation streams its answer (stream faults apply to those only, body stalls to the
-    /// others).
-    pub fn take(&self, ids: &[&str], streaming: bool) -> Option<FaultKind> {
+    /// `ids` are the names the request's model goes by (raw and bare), `region` its source
+    /// Region; `streaming` says whether the operation streams its answer (stream faults apply
+    /// to those only, body stalls to the others).
+    pub fn take(&self, ids: &[&str], region: &str, streaming: bool) -> Option<FaultKind> {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
@@ -372,7 +384,8 @@ impl FaultRegistry {
         let index = faults.iter_mut().position(|e| {
             let f = &e.fault;
             let id_matches = f.model_id == ANY_MODEL || ids.contains(&f.model_id.as_str());
-            if !id_matches || !f.applies_to(streaming) {
+            let region_matches = f.region.as_deref().is_none_or(|r| r == region);
+            if !id_matches || !region_matches || !f.applies_to(streaming) {
                 return false;
             }
             let Some(p) = f.fraction else {
@@ -415,10 +428,10 @@ mod tests {
     fn counts_down_and_matches() {
         let reg = FaultRegistry::default();
         reg.add(throttle(Some(2)));
-        assert!(reg.take(&["other"], false).is_none());
-        assert!(reg.take(&["m"], false).is_some());
-        assert!(reg.take(&["x", "m"], false).is_some());
-        assert!(reg.take(&["m"], false).is_none());
+        assert!(reg.take(&["other"], "r", false).is_none());
+        assert!(reg.take(&["m"], "r", false).is_some());
+        assert!(reg.take(&["x", "m"], "r", false).is_some());
+        assert!(reg.take(&["m"], "r", false).is_none());
         reg.add(Fault::new(
             ANY_MODEL,
             FaultKind::Stream {
@@ -426,14 +439,25 @@ mod tests {
                 end: StreamEnd::Cut,
             },
         ));
-        assert!(reg.take(&["m"], false).is_none());
-        assert!(reg.take(&["m"], true).is_some());
-        assert!(reg.take(&["m"], true).is_some());
+        assert!(reg.take(&["m"], "r", false).is_none());
+        assert!(reg.take(&["m"], "r", true).is_some());
+        assert!(reg.take(&["m"], "r", true).is_some());
         reg.clear();
-        assert!(reg.take(&["m"], true).is_none());
+        assert!(reg.take(&["m"], "r", true).is_none());
         reg.add(Fault::new("m", FaultKind::StallBody { after_bytes: 3 }));
-        assert!(reg.take(&["m"], true).is_none());
-        assert!(reg.take(&["m"], false).is_some());
+        assert!(reg.take(&["m"], "r", true).is_none());
+        assert!(reg.take(&["m"], "r", false).is_some());
+    }
+
+    #[test]
+    fn regions_match() {
+        let reg = FaultRegistry::default();
+        reg.add(Fault {
+            region: Some("ap-south-1".into()),
+            ..throttle(None)
+        });
+        assert!(reg.take(&["m"], "us-east-1", false).is_none());
+        assert!(reg.take(&["m"], "ap-south-1", false).is_some());
     }
 
     #[test]
@@ -446,7 +470,7 @@ mod tests {
                 ..throttle(None)
             });
             (0..1000)
-                .map(|_| reg.take(&["m"], false).is_some())
+                .map(|_| reg.take(&["m"], "r", false).is_some())
                 .collect::<Vec<_>>()
         };
         let a = picks(7);
@@ -465,6 +489,7 @@ mod tests {
             json!({"action": "stall_body", "after_bytes": 10}),
             json!({"action": "stream", "after_events": 3, "end": "corrupt_crc"}),
             json!({"action": "stream", "end": "exception", "code": "ThrottlingException"}),
+            json!({"action": "reset", "region": "ap-south-1"}),
         ] {
             let fault = Fault::from_json(&spec).expect("valid");
             assert_eq!(Fault::from_json(&fault.to_json()), Ok(fault));
@@ -480,6 +505,7 @@ mod tests {
             json!({"status": 99}),
             json!({"action": "stream", "end": "later"}),
             json!({"model_id": ""}),
+            json!({"region": 5}),
             json!({"surprise": 1}),
         ] {
             assert!(Fault::from_json(&bad).is_err(), "{bad}");

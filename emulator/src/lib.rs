@@ -55,9 +55,18 @@
 //! inside a frame or carry a frame with a bad CRC. Besides: a concurrency quota that throttles
 //! requests beyond N in flight, and simulated latency (time to first token, per-token delay).
 //! Each recorded request says which fault applied to it or why authentication refused it.
+//!
+//! Regions and quotas: each request's source Region is its SigV4 credential scope's (bearer-
+//! token and unsigned requests count toward [`EmulatorConfig::default_region`]), so one
+//! emulator serves clients of every Region; faults may be limited to a Region. Quotas
+//! ([`Quota`], per Region and model id or `*`) are Bedrock's requests- and tokens-per-minute
+//! limits as continuously refilled buckets, answered with its exact `ThrottlingException`s;
+//! [`EmulatorConfig::time_scale`] makes a quota minute pass faster (60: in one second).
+//! Usage (requests, throttles, errors, tokens) is counted per Region and model id.
 //! The same controls are served as JSON under `/_emulator/` (see the `control` module's table):
 //! `GET|POST|DELETE /_emulator/faults`, `GET|DELETE /_emulator/requests`, `POST /_emulator/reset`,
-//! `GET|PUT /_emulator/latency`, `GET|PUT /_emulator/concurrency`, `PUT /_emulator/seed`.
+//! `GET|PUT /_emulator/latency`, `GET|PUT /_emulator/concurrency`, `PUT /_emulator/seed`,
+//! `GET|PUT|DELETE /_emulator/quota`, `GET|DELETE /_emulator/usage`.
 //!
 //! Scripted answers ([`EmulatorHandle::respond_next`]): a test may queue responses (status,
 //! headers, a body or event-stream events) that the next requests get verbatim, in order,
@@ -80,6 +89,7 @@ mod generate;
 mod model_id;
 mod models;
 mod ops;
+mod quota;
 mod recorder;
 mod reply;
 mod routing;
@@ -102,8 +112,10 @@ pub use control::PREFIX as CONTROL_PREFIX;
 pub use errors::{default_message, status_for_code, ApiError, MODELLED_CODES};
 pub use faults::{api_error, Fault, FaultKind, StreamEnd, ANY_MODEL};
 pub use model_id::MAX_DELTAS;
+pub use quota::{Quota, Usage, TOO_MANY_REQUESTS, TOO_MANY_TOKENS};
 pub use recorder::RecordedRequest;
 pub use scripted::{ScriptedBody, ScriptedEvent, ScriptedReply};
+pub use server::DEFAULT_REGION;
 
 /// How to start the emulator. `Default` is the fast mode: ephemeral loopback port, no delays.
 #[derive(Debug, Clone)]
@@ -120,6 +132,10 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// Who may call; empty (the default): anyone, unchecked.
     pub auth: AuthConfig,
+    /// Quota minutes per real minute (60: a quota minute lasts one second).
+    pub time_scale: f64,
+    /// The Region of requests whose credential scope names none (bearer tokens, unsigned).
+    pub default_region: String,
 }
 
 impl Default for EmulatorConfig {
@@ -131,6 +147,8 @@ impl Default for EmulatorConfig {
             record_limit: 1000,
             max_body_bytes: 32 * 1024 * 1024,
             auth: AuthConfig::default(),
+            time_scale: 1.0,
+            default_region: DEFAULT_REGION.to_string(),
         }
     }
 }
@@ -148,6 +166,11 @@ pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
         config.stream_deltas.min(MAX_DELTAS),
     ));
     shared.set_auth(config.auth);
+    shared
+        .quotas
+        .set_time_scale(config.time_scale)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    shared.set_default_region(&config.default_region);
     let (stop_tx, stop_rx) = oneshot::channel();
     let thread_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
@@ -286,6 +309,62 @@ impl EmulatorHandle {
         (*self.shared.auth_config()).clone()
     }
 
+    /// Sets the quota for `(quota.region, quota.model_id)` (see the `quota` module),
+    /// replacing the one there was; a quota with neither limit removes it.
+    pub fn set_quota(&self, quota: Quota) {
+        self.shared.quotas.set(quota);
+    }
+
+    /// Applies quota settings in their JSON form (as `PUT /_emulator/quota` takes them: a
+    /// quota, a list, or `{"quotas", "time_scale", "default_region"}`), all or none.
+    pub fn set_quotas_json(&self, spec: &serde_json::Value) -> Result<usize, String> {
+        control::set_quotas(&self.shared, spec)
+    }
+
+    /// The quota settings as JSON (as `GET /_emulator/quota` answers them).
+    pub fn quotas_json(&self) -> serde_json::Value {
+        control::quota_json(&self.shared)
+    }
+
+    /// The quotas in force.
+    pub fn quotas(&self) -> Vec<Quota> {
+        self.shared.quotas.list()
+    }
+
+    /// Removes every quota.
+    pub fn clear_quotas(&self) {
+        self.shared.quotas.clear();
+    }
+
+    /// Quota minutes per real minute (60: a quota minute lasts a second). Must be > 0.
+    pub fn set_time_scale(&self, scale: f64) -> Result<(), String> {
+        self.shared.quotas.set_time_scale(scale)
+    }
+
+    pub fn time_scale(&self) -> f64 {
+        self.shared.quotas.time_scale()
+    }
+
+    /// Usage per Region and model id as JSON:
+    /// `{"us-east-1": {"MODEL": {"requests", "throttled", "errors", "input_tokens", "output_tokens"}}}`.
+    pub fn usage(&self) -> serde_json::Value {
+        self.shared.quotas.usage_json()
+    }
+
+    /// Forgets the usage counters.
+    pub fn clear_usage(&self) {
+        self.shared.quotas.clear_usage();
+    }
+
+    /// The Region of requests whose credential scope names none.
+    pub fn default_region(&self) -> String {
+        self.shared.default_region().to_string()
+    }
+
+    pub fn set_default_region(&self, region: &str) {
+        self.shared.set_default_region(region);
+    }
+
     /// `http://HOST:PORT/_emulator`, the base of the control API.
     pub fn control_url(&self) -> String {
         format!("{}{}", self.endpoint_url(), CONTROL_PREFIX)
@@ -302,8 +381,8 @@ impl EmulatorHandle {
     }
 
     /// Back to a fresh state: no faults (fault seed 0), recorded requests, async-invoke jobs,
-    /// latency, concurrency limit or scripted answers. Authentication, the event delay and the
-    /// delta count stay.
+    /// latency, concurrency limit, quotas, usage or scripted answers. Authentication, the event
+    /// delay, the delta count, the time scale and the default Region stay.
     pub fn reset(&self) {
         self.shared.reset();
     }

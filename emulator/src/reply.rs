@@ -13,6 +13,8 @@ pub struct Reply {
     /// e.g. `x-amzn-bedrock-input-token-count`.
     pub headers: Vec<(&'static str, String)>,
     pub body: ReplyBody,
+    /// The (input, output) tokens the answer is billed for (quotas and usage count them).
+    pub tokens: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,7 @@ impl Reply {
             content_type: "application/json",
             headers: Vec::new(),
             body: ReplyBody::Full(serde_json::to_vec(value).unwrap_or_default()),
+            tokens: (0, 0),
         }
     }
 
@@ -36,7 +39,14 @@ impl Reply {
             content_type: "application/vnd.amazon.eventstream",
             headers: Vec::new(),
             body: ReplyBody::Events(frames),
+            tokens: (0, 0),
         }
+    }
+
+    /// The same answer, billed for `(input, output)` tokens.
+    pub fn billed(mut self, tokens: (u32, u32)) -> Reply {
+        self.tokens = tokens;
+        self
     }
 }
 

@@ -39,6 +39,18 @@ pub enum Route {
 }
 
 impl Route {
+    /// The model id of Converse, ConverseStream, InvokeModel and
+    /// InvokeModelWithResponseStream: the calls quotas limit and usage counts.
+    pub fn inference_model_id(&self) -> Option<&str> {
+        match self {
+            Route::Converse { model_id }
+            | Route::ConverseStream { model_id }
+            | Route::InvokeModel { model_id }
+            | Route::InvokeModelWithResponseStream { model_id } => Some(model_id),
+            _ => None,
+        }
+    }
+
     pub fn is_streaming(&self) -> bool {
         matches!(
             self,

@@ -26,9 +26,10 @@ use crate::errors::ApiError;
 use crate::eventstream::{corrupted, exception_frame, truncated, InFlight, ResponseBody, Tail};
 use crate::faults::{FaultKind, FaultRegistry, StreamEnd};
 use crate::model_id::{resolve, ModelRef, Resolution};
-use crate::ops::async_invoke::{signing_region, AsyncJobs};
+use crate::ops::async_invoke::AsyncJobs;
 use crate::ops::bidi::{self, EchoSession};
 use crate::ops::{converse, count_tokens, guardrail, invoke, ModelCtx};
+use crate::quota::{self, Quotas};
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::reply::{Reply, ReplyBody};
 use crate::routing::{route, Route};
@@ -56,6 +57,10 @@ pub(crate) struct Shared {
     pub per_token_us: AtomicU64,
     /// Answers queued by tests, served before any operation's own answer.
     pub scripted: ScriptedReplies,
+    /// Requests- and tokens-per-minute quotas, and usage, per Region and model id.
+    pub quotas: Quotas,
+    /// The Region of requests whose credential scope names none (bearer tokens, unsigned).
+    default_region: RwLock<Arc<str>>,
     request_nonce: u64,
     request_counter: AtomicU64,
 }
@@ -87,6 +92,8 @@ impl Shared {
             first_token_us: AtomicU64::new(0),
             per_token_us: AtomicU64::new(0),
             scripted: ScriptedReplies::default(),
+            quotas: Quotas::default(),
+            default_region: RwLock::new(Arc::from(DEFAULT_REGION)),
             request_nonce: mix64(
                 now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
             ),
@@ -111,6 +118,29 @@ impl Shared {
         *self.auth.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
+    pub(crate) fn default_region(&self) -> Arc<str> {
+        Arc::clone(
+            &self
+                .default_region
+                .read()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    pub(crate) fn set_default_region(&self, region: &str) {
+        *self
+            .default_region
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::from(region);
+    }
+
+    /// The source Region of a request: its SigV4 credential scope's, else the default.
+    fn region_of(&self, parts: &Parts) -> Arc<str> {
+        auth::credential_region(parts)
+            .map(Arc::from)
+            .unwrap_or_else(|| self.default_region())
+    }
+
     /// `(time to first token, per-token delay)`.
     pub(crate) fn latency(&self) -> (Duration, Duration) {
         (
@@ -127,8 +157,10 @@ impl Shared {
     }
 
     /// Back to a fresh state: no faults (seed 0), recorded requests, async-invoke jobs,
-    /// latency or concurrency limit.
+    /// latency, concurrency limit, quotas or usage (the time scale and default Region stay).
     pub(crate) fn reset(&self) {
+        self.quotas.clear();
+        self.quotas.clear_usage();
         self.faults.clear();
         self.faults.set_seed(0);
         self.recorder.clear();
@@ -144,6 +176,9 @@ impl Shared {
         }
     }
 }
+
+/// The Region of requests that name none, unless configured.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// A reset fault: the service answers nothing and hyper drops the connection.
 #[derive(Debug)]
@@ -218,11 +253,12 @@ async fn handle(
     shared.recorder.count();
     let (in_flight, count) = InFlight::enter(&shared.in_flight);
     let route = route(&parts.method, parts.uri.path());
+    let region = shared.region_of(&parts);
     let response = if let Route::InvokeModelWithBidirectionalStream { model_id } = &route {
         // The request body is the input event stream: read as it arrives, never collected.
-        bidirectional(shared, &parts, body, model_id, &request_id, count).await?
+        bidirectional(shared, &parts, body, model_id, &region, &request_id, count).await?
     } else {
-        unary(shared, &parts, body, &route, &request_id, count).await?
+        unary(shared, &parts, body, &route, &region, &request_id, count).await?
     };
     Ok(response.map(|body| ResponseBody::Counted {
         body: Box::new(body),
@@ -288,6 +324,7 @@ async fn unary(
     parts: &Parts,
     body: Incoming,
     route: &Route,
+    region: &str,
     request_id: &str,
     in_flight: usize,
 ) -> Result<Response<ResponseBody>, ConnectionReset> {
@@ -299,8 +336,15 @@ async fn unary(
         .recorder
         .enabled()
         .then(|| record(parts, body.clone()));
+    // Usage is counted per Region and model id for the inference operations.
+    let count = |outcome: Result<(u32, u32), &str>| {
+        if let Some(model_id) = route.inference_model_id() {
+            shared.quotas.count(region, model_id, outcome);
+        }
+    };
     if let Err(e) = admit(shared, parts, Payload::Body(&body), in_flight, &mut record) {
         shared.save(record);
+        count(Err(&e.code));
         return Ok(error_response(&e, request_id));
     }
     if let Some(scripted) = shared.scripted.take() {
@@ -308,11 +352,20 @@ async fn unary(
         return Ok(scripted.into_response(request_id));
     }
     let mut taken = None;
-    let result = dispatch(shared, route, parts, &body, &mut taken);
+    let result = dispatch(shared, route, parts, &body, region, &mut taken);
     if let Some(r) = record.as_mut() {
-        r.fault = taken.as_ref().map(FaultKind::label);
+        r.fault = match (&taken, &result) {
+            (Some(kind), _) => Some(kind.label()),
+            (None, Err(e)) if quota::is_quota_throttle(e) => Some(format!("quota:{}", e.code)),
+            _ => None,
+        };
     }
     shared.save(record);
+    count(match (&result, &taken) {
+        (_, Some(FaultKind::Reset)) => Err("reset"),
+        (Ok((reply, _)), _) => Ok(reply.tokens),
+        (Err(e), _) => Err(&e.code),
+    });
     let mut stall_after = None;
     match taken {
         Some(FaultKind::Reset) => return Err(ConnectionReset),
@@ -370,6 +423,7 @@ async fn bidirectional(
     parts: &Parts,
     body: Incoming,
     model_id: &str,
+    region: &str,
     request_id: &str,
     in_flight: usize,
 ) -> Result<Response<ResponseBody>, ConnectionReset> {
@@ -392,11 +446,11 @@ async fn bidirectional(
             Ok(Resolution::Model(m)) => m,
             Ok(Resolution::Error(e)) => return Err(e),
             Err(e) => {
-                check_faults(shared, &[model_id], true, &mut taken)?;
+                check_faults(shared, &[model_id], region, true, &mut taken)?;
                 return Err(e);
             }
         };
-        let fault = check_faults(shared, &[model_id, &model.base], true, &mut taken)?;
+        let fault = check_faults(shared, &[model_id, &model.base], region, true, &mut taken)?;
         if !bidi::supports(&model) {
             return Err(bidi::unsupported_model());
         }
@@ -470,10 +524,11 @@ fn record(parts: &Parts, body: Bytes) -> RecordedRequest {
 fn check_faults(
     shared: &Shared,
     ids: &[&str],
+    region: &str,
     streaming: bool,
     taken: &mut Option<FaultKind>,
 ) -> Result<Option<(usize, StreamEnd)>, ApiError> {
-    let kind = shared.faults.take(ids, streaming);
+    let kind = shared.faults.take(ids, region, streaming);
     *taken = kind.clone();
     match kind {
         Some(FaultKind::Error(e)) => Err(e),
@@ -487,6 +542,7 @@ fn dispatch(
     route: &Route,
     parts: &Parts,
     body: &[u8],
+    region: &str,
     taken: &mut Option<FaultKind>,
 ) -> Result<(Reply, Tail), ApiError> {
     let model_id = match route {
@@ -496,26 +552,19 @@ fn dispatch(
         | Route::InvokeModelWithResponseStream { model_id }
         | Route::CountTokens { model_id } => model_id,
         Route::ApplyGuardrail { guardrail_id, .. } => {
-            check_faults(shared, &[guardrail_id], false, taken)?;
+            check_faults(shared, &[guardrail_id], region, false, taken)?;
             return Ok((guardrail::apply_guardrail(body)?, Tail::Finish));
         }
         Route::StartAsyncInvoke => {
-            check_faults(shared, &[], false, taken)?;
-            let auth = parts
-                .headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok());
-            return Ok((
-                shared.jobs.start(body, &signing_region(auth))?,
-                Tail::Finish,
-            ));
+            check_faults(shared, &[], region, false, taken)?;
+            return Ok((shared.jobs.start(body, region)?, Tail::Finish));
         }
         Route::GetAsyncInvoke { invocation_arn } => {
-            check_faults(shared, &[], false, taken)?;
+            check_faults(shared, &[], region, false, taken)?;
             return Ok((shared.jobs.get(invocation_arn)?, Tail::Finish));
         }
         Route::ListAsyncInvokes => {
-            check_faults(shared, &[], false, taken)?;
+            check_faults(shared, &[], region, false, taken)?;
             return Ok((
                 shared.jobs.list(parts.uri.query().unwrap_or(""))?,
                 Tail::Finish,
@@ -544,11 +593,11 @@ fn dispatch(
         Ok(Resolution::Error(e)) => return Err(e),
         Err(e) => {
             // Faults may target ids the emulator doesn't know.
-            check_faults(shared, &[model_id], streaming, taken)?;
+            check_faults(shared, &[model_id], region, streaming, taken)?;
             return Err(e);
         }
     };
-    let stream_fault = check_faults(shared, &[model_id, &model.base], streaming, taken)?;
+    let stream_fault = check_faults(shared, &[model_id, &model.base], region, streaming, taken)?;
     let ctx = ModelCtx {
         model: &model,
         body,
@@ -563,6 +612,13 @@ fn dispatch(
         Route::InvokeModelWithResponseStream { .. } => invoke::invoke_stream(&ctx)?,
         _ => count_tokens::count_tokens_op(&ctx)?,
     };
+    if route.inference_model_id().is_some() {
+        let (input, output) = reply.tokens;
+        let tokens = u64::from(input) + u64::from(output);
+        shared
+            .quotas
+            .admit(region, &[model_id, &model.base], tokens)?;
+    }
     let mut tail = Tail::Finish;
     if let (Some((after, end)), ReplyBody::Events(frames)) = (stream_fault, &mut reply.body) {
         match end {
@@ -793,6 +849,7 @@ mod tests {
                     &route(&parts.method, parts.uri.path()),
                     &parts,
                     &bytes,
+                    DEFAULT_REGION,
                     &mut None,
                 );
                 // The unmutated request is valid.

@@ -305,6 +305,23 @@ pub fn uuid_like(seed: u64) -> String {
     )
 }
 
+/// Splits a string into about `n` pieces on char boundaries (tool input JSON deltas).
+pub fn split_str(s: &str, n: usize) -> Vec<&str> {
+    let n = n.max(1);
+    let step = s.len().div_ceil(n).max(1);
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < s.len() {
+        let mut end = (start + step).min(s.len());
+        while !s.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push(&s[start..end]);
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +354,12 @@ mod tests {
         let cut = t.as_str().len() - 2;
         t.truncate_bytes(cut);
         assert_eq!(t.chunks(100).concat(), t.as_str());
+    }
+
+    #[test]
+    fn split_covers_the_string() {
+        let s = "{\"city\":\"Sé\"}";
+        assert_eq!(split_str(s, 3).concat(), s);
+        assert!(split_str("", 3).is_empty());
     }
 }

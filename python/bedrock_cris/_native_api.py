@@ -31,6 +31,7 @@ from bedrock_cris._results import ConverseResult, Usage
 from bedrock_cris._text_stream import AsyncTextStream, TextStream
 from bedrock_cris.aio import AsyncBedrockRuntime
 from bedrock_cris.config import Config
+from bedrock_cris.config import coerce as coerce_config
 
 TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class Client:
         profile: A named profile from the shared AWS config files.
         aws_access_key_id, aws_secret_access_key, aws_session_token: Explicit credentials.
         config: Timeouts, retries and the rest, as for the facade (``bedrock_cris.config.Config``).
+        max_in_flight: Requests in flight per (Region, model id): a number, or ``"adaptive"``
+            to find the quota's limit (``Config(max_in_flight=...)``; default: no limit).
+        routes: Failover targets per model id (``Config(routes=...)``).
     """
 
     def __init__(
@@ -98,7 +102,13 @@ class Client:
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
         config: Config | None = None,
+        max_in_flight: int | str | None = None,
+        routes: dict[str, list[str]] | None = None,
     ) -> None:
+        if max_in_flight is not None or routes is not None:
+            own = {"max_in_flight": max_in_flight, "routes": routes}
+            given = Config(**{k: v for k, v in own.items() if v is not None})
+            config = given if config is None else coerce_config(config).merge(given)
         for name, value in (
             ("region", region),
             ("endpoint_url", endpoint_url),

@@ -74,7 +74,7 @@ def _botocore_config(config: Any) -> Any:
     if isinstance(config, Config):
         from botocore.config import Config as BotocoreConfig
 
-        return BotocoreConfig(**config._user_provided_options)
+        return BotocoreConfig(**config._botocore_options())
     return config
 
 

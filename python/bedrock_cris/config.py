@@ -56,6 +56,14 @@ _OPTIONS: dict[str, Any] = {
     "auth_scheme_preference": None,
 }
 
+# This package's own options (keyword-only; botocore has no such options, so they are not
+# handed on to boto3 for other services).
+_OWN_OPTIONS: dict[str, Any] = {
+    "max_in_flight": None,
+    "routes": None,
+    "route_cooldown": None,
+}
+
 _RETRY_MODES = ("legacy", "standard", "adaptive")
 
 
@@ -67,6 +75,23 @@ class Config:
     (``max_attempts`` counts retries, ``total_max_attempts`` counts all
     attempts, as in botocore) and ``max_pool_connections`` (the requests in flight at
     once; callers beyond it wait in order).
+
+    This package's own, for throughput under Bedrock's quotas (keyword only):
+
+    * ``max_in_flight``: at most this many requests in flight per (Region, model id); further
+      calls wait their turn in order (the wait counts toward no timeout; Ctrl-C and task
+      cancellation end it). ``"adaptive"`` finds the limit itself: it grows while calls
+      succeed and shrinks on throttling, as TCP does, so many threads or tasks on one client
+      settle at the quota instead of storming it. Default: no such limit.
+    * ``routes``: failover targets per model id (``"*"``: any model), each a model id or
+      ``"region/model id"``, ``"*"`` standing for the called model, e.g.
+      ``{"global.anthropic...": ["apac.anthropic...", "ap-southeast-1/*"]}``. A call whose
+      target still answers throttling, service unavailable, model not ready or a 5xx, or
+      cannot connect or get its first byte in time, after that target's retries, moves on to
+      the next target; validation, access and other errors never do.
+      ``ResponseMetadata["Route"]`` says which Region and model id answered.
+    * ``route_cooldown``: seconds a target is skipped after 3 failures in a row (its circuit
+      breaker; then one call probes it). Default 30.
     """
 
     region_name: str | None
@@ -99,6 +124,9 @@ class Config:
     response_checksum_validation: str | None
     account_id_endpoint_mode: str | None
     auth_scheme_preference: str | None
+    max_in_flight: int | str | None
+    routes: dict[str, list[str]] | None
+    route_cooldown: float | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = list(_OPTIONS)
@@ -108,15 +136,16 @@ class Config:
         for name, value in zip(names, args):
             user[name] = value
         for name, value in kwargs.items():
-            if name not in _OPTIONS:
+            if name not in _OPTIONS and name not in _OWN_OPTIONS:
                 raise TypeError(f"Got unexpected keyword argument '{name}'")
             if name in user:
                 raise TypeError(f"Got multiple values for keyword argument '{name}'")
             user[name] = value
         self._user_provided_options = user
-        for name, default in _OPTIONS.items():
+        for name, default in {**_OPTIONS, **_OWN_OPTIONS}.items():
             setattr(self, name, user.get(name, default))
         self._validate_retries(self.retries)
+        _validate_throughput(self.max_in_flight, self.routes, self.route_cooldown)
 
     @staticmethod
     def _validate_retries(retries: Any) -> None:
@@ -148,10 +177,14 @@ class Config:
         """A Config holding ``options`` as given; options this package does not
         know (a botocore newer than this file) are kept, for ``merge`` and
         for handing the config on to boto3, but have no effect here."""
-        known = {name: value for name, value in options.items() if name in _OPTIONS}
+        known = {
+            name: value
+            for name, value in options.items()
+            if name in _OPTIONS or name in _OWN_OPTIONS
+        }
         config = cls(**known)
         for name, value in options.items():
-            if name not in _OPTIONS:
+            if name not in known:
                 config._user_provided_options[name] = value
                 setattr(config, name, value)
         return config
@@ -179,11 +212,51 @@ class Config:
             "total_max_attempts": self._total_max_attempts(),
             "retry_mode": (self.retries or {}).get("mode"),
             "max_pool_connections": self.max_pool_connections,
+            "max_in_flight": self.max_in_flight,
+            "routes": self.routes,
+            "route_cooldown": self.route_cooldown,
         }
+
+    def _botocore_options(self) -> dict[str, Any]:
+        """The options as given that botocore's own Config takes."""
+        return {k: v for k, v in self._user_provided_options.items() if k not in _OWN_OPTIONS}
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self._user_provided_options.items())
         return f"Config({shown})"
+
+
+def _validate_throughput(max_in_flight: Any, routes: Any, cooldown: Any) -> None:
+    """Checks this package's own options, so a mistake is reported where it is made."""
+    if max_in_flight is not None and max_in_flight != "adaptive":
+        if (
+            not isinstance(max_in_flight, int)
+            or isinstance(max_in_flight, bool)
+            or max_in_flight < 1
+        ):
+            raise ValueError(
+                f"Invalid value for parameter max_in_flight: {max_in_flight!r}; "
+                "must be an integer >= 1 or 'adaptive'"
+            )
+    if routes is not None:
+        if not isinstance(routes, dict):
+            raise TypeError(f"routes must be a dict, not {type(routes).__name__}")
+        for model, targets in routes.items():
+            if not isinstance(model, str) or not model:
+                raise ValueError(f"Invalid key in routes: {model!r}; must be a model id or '*'")
+            if isinstance(targets, str) or not all(
+                isinstance(t, str) and t and not t.endswith("/") for t in targets
+            ):
+                raise ValueError(
+                    f"Invalid value for routes[{model!r}]: {targets!r}; must be a list of "
+                    "model ids or 'region/model id' strings"
+                )
+    if cooldown is not None and (
+        not isinstance(cooldown, (int, float)) or isinstance(cooldown, bool) or not cooldown >= 0
+    ):
+        raise ValueError(
+            f"Invalid value for parameter route_cooldown: {cooldown!r}; must be seconds >= 0"
+        )
 
 
 def _is_botocore_config(value: Any) -> bool:

@@ -6,7 +6,8 @@ are available in any project that has ``bedrock-cris`` installed, with no import
 * ``bedrock_emulator`` — one emulator for the whole test session (faults and recorded requests
   persist between tests that use it);
 * ``bedrock_emulator_per_test`` — the same server, reset before the test: no faults, recorded
-  requests, latency or quota, the starting event pacing and credentials;
+  requests, latency, quotas or usage, the starting event pacing, credentials and time scale,
+  then the test's ``@pytest.mark.bedrock_quota(...)`` quotas set;
 * ``bedrock_client`` — a ``bedrock_cris`` facade client (boto3's API) pointed at the reset
   emulator with the test credentials;
 * ``bedrock_env`` — environment variables set for the test (``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``,
@@ -18,6 +19,13 @@ The emulator checks every request's SigV4 signature against the test credentials
 (:data:`TEST_ACCESS_KEY` / :data:`TEST_SECRET_KEY`) and accepts the bearer token
 :data:`TEST_BEARER_TOKEN`, so a test also proves the code signs its requests. Turn that off with
 ``bedrock_emulator_verify_signatures = false`` in the pytest ini options.
+
+Quotas: mark a test ``@pytest.mark.bedrock_quota(model_id="*", region=None,
+requests_per_minute=None, tokens_per_minute=None)`` (repeatable; the arguments of
+:meth:`~bedrock_cris.emulator.Emulator.set_quota`) and the reset emulator enforces them for
+that test; ``bedrock_emulator_time_scale = 60`` in the ini options makes a quota minute last a
+second (the default is real time), so a test of minutes of traffic takes seconds. What the
+emulator served is in ``bedrock_emulator_per_test.usage()``.
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ TEST_BEARER_TOKEN = "bedrock-api-key-emulator-test"
 TEST_REGION = "us-east-1"
 
 _VERIFY_INI = "bedrock_emulator_verify_signatures"
+_TIME_SCALE_INI = "bedrock_emulator_time_scale"
+_QUOTA_MARK = "bedrock_quota"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,6 +71,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "against bedrock_cris.testing's test credentials",
         type="bool",
         default=True,
+    )
+    parser.addini(
+        _TIME_SCALE_INI,
+        "quota minutes per real minute of the bedrock_emulator fixtures' emulator "
+        "(60: a quota minute lasts one second)",
+        default="1",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_QUOTA_MARK}(model_id='*', region=None, requests_per_minute=None, "
+        "tokens_per_minute=None): a quota the reset bedrock emulator enforces for this test",
     )
 
 
@@ -73,15 +97,22 @@ def bedrock_emulator(pytestconfig: pytest.Config) -> Iterator[Emulator]:
     emulator = Emulator(
         credentials={TEST_ACCESS_KEY: TEST_SECRET_KEY} if verify else None,
         bearer_tokens=[TEST_BEARER_TOKEN] if verify else None,
+        time_scale=float(pytestconfig.getini(_TIME_SCALE_INI)),
+        default_region=TEST_REGION,
     )
     with emulator:
         yield emulator
 
 
 @pytest.fixture
-def bedrock_emulator_per_test(bedrock_emulator: Emulator) -> Emulator:
-    """The session's emulator, reset to how it started before this test."""
+def bedrock_emulator_per_test(
+    bedrock_emulator: Emulator, request: pytest.FixtureRequest
+) -> Emulator:
+    """The session's emulator, reset to how it started before this test, with the test's
+    ``bedrock_quota`` marks in force."""
     bedrock_emulator.reset_all()
+    for mark in request.node.iter_markers(_QUOTA_MARK):
+        bedrock_emulator.set_quota(*mark.args, **mark.kwargs)
     return bedrock_emulator
 
 

@@ -1,13 +1,16 @@
 //! The embedding pipeline: texts split into requests within the model's
-//! limit, a bounded number in flight on the shared runtime, throttling
-//! retried with backoff, answers parsed on the worker threads into per-request
+//! limit, a bounded number in flight on the shared runtime, each request
+//! waiting for a place in its (Region, model id) lane of the client's
+//! `max_in_flight` limiter (or, without one, of the job's own adaptive one,
+//! at most `max_concurrency` wide), so that throttling narrows the lane;
+//! throttled requests retried with backoff, answers parsed on the worker threads into per-request
 //! row buffers, and those rows handed, in completion order, to a sink that
 //! places them by index. Dropping the pipeline (Ctrl-C, a cancelled awaitable,
 //! a failed request) aborts every request still in flight.
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
@@ -17,13 +20,13 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use pyo3::PyErr;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 use super::model::{request_body, BodyOptions, Layout};
 use super::parse;
 use crate::capture::{self, CallRecord};
+use crate::limiter::{Limiter, Mode};
+use crate::ops::routed::Throughput;
 use crate::runtime;
-use crate::sync::LockUnpoisoned;
 
 /// First backoff after a throttled request; doubled per retry, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
@@ -33,6 +36,8 @@ const BACKOFF_CAP: Duration = Duration::from_secs(20);
 /// One embedding job: what to send, and how.
 pub struct Job {
     pub sdk: aws_sdk_bedrockruntime::Client,
+    /// The client's Region, the lane's other half.
+    pub region: String,
     pub model_id: String,
     pub layout: Layout,
     pub options: BodyOptions,
@@ -41,14 +46,18 @@ pub struct Job {
     pub batch_size: usize,
     /// Extra tries of a throttled request after the SDK's own retries gave up.
     pub max_retries: u32,
-    /// While throttled, no request of the job is sent before this instant.
-    pause: Mutex<Option<Instant>>,
+    /// The client's `max_in_flight`, if it has one...
+    throughput: Option<Arc<Throughput>>,
+    /// ...else the job's own adaptive limiter, made by [`run`].
+    own: OnceLock<Limiter>,
 }
 
 impl Job {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         sdk: aws_sdk_bedrockruntime::Client,
+        region: String,
+        throughput: Option<Arc<Throughput>>,
         model_id: String,
         layout: Layout,
         options: BodyOptions,
@@ -58,13 +67,15 @@ impl Job {
     ) -> Self {
         Job {
             sdk,
+            region,
+            throughput: throughput.filter(|t| t.limiter.is_some()),
+            own: OnceLock::new(),
             model_id,
             layout,
             options,
             texts,
             batch_size: batch_size.max(1),
             max_retries,
-            pause: Mutex::new(None),
         }
     }
 
@@ -79,21 +90,13 @@ impl Job {
         start..(start + self.batch_size).min(self.texts.len())
     }
 
-    async fn wait_if_paused(&self) {
-        loop {
-            let until = *self.pause.lock_unpoisoned();
-            match until {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
-                _ => return,
-            }
-        }
-    }
-
-    fn pause_for(&self, delay: Duration) {
-        let until = Instant::now() + delay;
-        let mut pause = self.pause.lock_unpoisoned();
-        if pause.is_none_or(|current| current < until) {
-            *pause = Some(until);
+    /// The limiter whose lane each request waits for.
+    fn limiter(&self) -> &Limiter {
+        match self.throughput.as_deref().and_then(|t| t.limiter.as_ref()) {
+            Some(limiter) => limiter,
+            None => self
+                .own
+                .get_or_init(|| Limiter::new(Mode::Adaptive { max: 1 })),
         }
     }
 }
@@ -111,7 +114,7 @@ pub enum Failure {
     /// The SDK call failed (after its own retries and the job's).
     Service {
         error: Box<SdkError<InvokeModelError, HttpResponse>>,
-        record: CallRecord,
+        record: Box<CallRecord>,
         job_retries: u32,
     },
     /// The answer did not hold the vectors asked for.
@@ -139,10 +142,14 @@ pub async fn run<S>(job: Arc<Job>, max_concurrency: usize, mut sink: S) -> Resul
 where
     S: FnMut(&Job, Vec<Done>) -> Result<(), PyErr>,
 {
+    let max_concurrency = max_concurrency.max(1);
+    let _ = job.own.set(Limiter::new(Mode::Adaptive {
+        max: max_concurrency,
+    }));
     let mut launcher = Launcher {
         next: 0,
         total: job.batches(),
-        max_concurrency: max_concurrency.max(1),
+        max_concurrency,
         handle: runtime::get().handle().clone(),
         batch_of: HashMap::new(),
     };
@@ -209,7 +216,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
     let body = request_body(&job.layout, &job.texts[range], &job.options);
     let mut job_retries = 0;
     loop {
-        job.wait_if_paused().await;
+        let lane = job.limiter().enter(&job.region, &job.model_id).await;
         let send = job
             .sdk
             .invoke_model()
@@ -218,7 +225,11 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
             .accept("application/json")
             .body(Blob::new(body.clone()))
             .send();
-        let (result, record) = capture::recorded(capture::Keep::Nothing, send).await;
+        let (result, mut record) =
+            capture::recorded_in(capture::Keep::Nothing, Some(lane), send).await;
+        if let Some(mut lane) = record.lane.take() {
+            lane.done();
+        }
         match result {
             Ok(output) => {
                 let mut out = vec![0u8; rows * job.layout.row_bytes()];
@@ -241,7 +252,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
                 });
             }
             Err(error) if job_retries < job.max_retries && is_throttling(&error) => {
-                job.pause_for(backoff(job_retries));
+                tokio::time::sleep(backoff(job_retries)).await;
                 job_retries += 1;
             }
             Err(error) => {
@@ -249,7 +260,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
                     batch,
                     failure: Failure::Service {
                         error: Box::new(error),
-                        record,
+                        record: Box::new(record),
                         job_retries,
                     },
                 })

@@ -148,6 +148,8 @@ impl Request {
         let client = client.get();
         let job = Job::new(
             client.sdk().clone(),
+            client.region().to_owned(),
+            client.throughput(),
             model_id,
             layout,
             body,

@@ -22,6 +22,7 @@ use crate::{errors, runtime};
 pub mod bidirectional;
 pub mod invoke;
 pub mod json;
+pub mod routed;
 pub mod streaming;
 
 pub type SdkResult<O, E> = Result<O, SdkError<E, HttpResponse>>;
@@ -48,6 +49,16 @@ pub trait Operation {
         sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<Self::Output, Self::Error>>;
+
+    /// Streams: reads the first event before the call returns
+    /// ([`crate::stream::read_ahead`]); the refusal it opened with, if any.
+    fn read_ahead<'a>(
+        _output: &'a mut Self::Output,
+        _record: &'a mut CallRecord,
+        _idle: std::time::Duration,
+    ) -> impl Future<Output = Option<crate::stream::Refusal>> + Send + 'a {
+        std::future::ready(None)
+    }
 
     /// Builds the boto3-shaped result from the SDK output (a stream takes
     /// `record.place`, so the call stays in flight until the stream ends).
@@ -90,6 +101,11 @@ pub fn call_sync<'py, Op: Operation>(
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(plan) = routed::Call::new::<Op>(client, params)? {
+        let first = Op::prepare(plan.sdk(), params)?;
+        let finished = runtime::wait(py, routed::run::<Op>(plan, first))?;
+        return routed::finish::<Op>(py, finished, &client.context());
+    }
     let call = runtime::BlockingCall::enter();
     let here = !Op::OUTLIVES_CALL && call.alone() && runtime::can_wait_here();
     let sdk = if here {
@@ -140,8 +156,15 @@ pub fn call_async<'py, Op: Operation>(
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let pending = Op::prepare(&client.sdk(), params)?;
     let context = client.context();
+    if let Some(plan) = routed::Call::new::<Op>(client, params)? {
+        let first = Op::prepare(plan.sdk(), params)?;
+        return crate::aio::complete_on_loop(py, async move {
+            let finished = routed::run::<Op>(plan, first).await;
+            move |py: Python<'_>| routed::finish::<Op>(py, finished, &context).map(Bound::unbind)
+        });
+    }
+    let pending = Op::prepare(&client.sdk(), params)?;
     let bound = client.in_flight().clone();
     // The result is built on the event loop's thread, not on a worker.
     crate::aio::complete_on_loop(py, async move {
@@ -181,6 +204,13 @@ pub fn response_metadata<'py>(
         metadata.set_item(pyo3::intern!(py, "MaxAttemptsReached"), true)?;
     }
     metadata.set_item(pyo3::intern!(py, "RetryAttempts"), record.retries())?;
+    if let Some((region, model_id, tried)) = &record.route {
+        let route = PyDict::new(py);
+        route.set_item(pyo3::intern!(py, "region"), region)?;
+        route.set_item(pyo3::intern!(py, "modelId"), model_id)?;
+        route.set_item(pyo3::intern!(py, "targetsTried"), tried)?;
+        metadata.set_item(pyo3::intern!(py, "Route"), route)?;
+    }
     Ok(metadata)
 }
 

@@ -14,7 +14,7 @@ use super::invoke::NoDefaultContentType;
 use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
-use crate::stream::{EventStream, Source};
+use crate::stream::{read_ahead, EventStream, Refusal, Source};
 
 pub struct ConverseStream;
 
@@ -34,6 +34,14 @@ impl Operation for ConverseStream {
             convert::converse_stream_input(params, sdk.converse_stream())?,
         )?;
         Ok(send_request!(builder, bridged))
+    }
+
+    fn read_ahead<'a>(
+        output: &'a mut ConverseStreamOutput,
+        record: &'a mut CallRecord,
+        idle: std::time::Duration,
+    ) -> impl std::future::Future<Output = Option<Refusal>> + Send + 'a {
+        read_ahead(&mut output.stream, record, idle)
     }
 
     fn finish<'py>(
@@ -76,6 +84,14 @@ impl Operation for InvokeModelWithResponseStream {
         let (builder, bridged) = validated(params.py(), converted)?;
         let content_type = NoDefaultContentType::unless_given(params)?;
         Ok(send_request!(builder, bridged, content_type))
+    }
+
+    fn read_ahead<'a>(
+        output: &'a mut InvokeModelWithResponseStreamOutput,
+        record: &'a mut CallRecord,
+        idle: std::time::Duration,
+    ) -> impl std::future::Future<Output = Option<Refusal>> + Send + 'a {
+        read_ahead(&mut output.body, record, idle)
     }
 
     fn finish<'py>(

@@ -6,8 +6,8 @@ use super::{invocation_metrics, Invocation};
 use crate::canonical::canonical_string;
 use crate::errors::ApiError;
 use crate::generate::{generate, Answer, Prompt, ToolChoice, ToolDef};
-use crate::ops::converse::split_str;
 use crate::text::base62_id;
+use crate::text::split_str;
 
 /// Parses a Messages request into a prompt.
 pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result<Prompt, ApiError> {

@@ -3,6 +3,7 @@
 pub mod anthropic;
 pub mod cohere;
 pub mod embedding;
+pub mod messages;
 pub mod nova;
 pub mod prompt_style;
 pub mod titan;

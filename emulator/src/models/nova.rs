@@ -2,10 +2,11 @@
 
 use serde_json::{json, Map, Value};
 
+use super::messages::{content_blocks, parse_prompt, tool_use_id};
 use super::{invocation_metrics, Invocation};
 use crate::errors::ApiError;
 use crate::generate::{generate, Answer, Prompt};
-use crate::ops::converse::{content_blocks, parse_prompt, split_str, tool_use_id};
+use crate::text::split_str;
 
 fn parse(request: &Map<String, Value>, base: &str, deltas: usize) -> Result<Prompt, ApiError> {
     if !request.contains_key("messages") {

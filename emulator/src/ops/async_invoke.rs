@@ -29,16 +29,6 @@ pub struct AsyncJobs {
     jobs: Mutex<Vec<Job>>,
 }
 
-/// The Region the client signed for (`Credential=AKID/DATE/REGION/...`), else us-east-1.
-pub fn signing_region(authorization: Option<&str>) -> String {
-    authorization
-        .and_then(|a| a.split("Credential=").nth(1))
-        .and_then(|c| c.split('/').nth(2))
-        .filter(|r| !r.is_empty() && r.len() < 32)
-        .unwrap_or("us-east-1")
-        .to_string()
-}
-
 /// ISO-8601 UTC with milliseconds, as Bedrock formats timestamps.
 pub fn iso8601(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -215,12 +205,5 @@ mod tests {
     fn formats_timestamps() {
         let t = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
         assert_eq!(iso8601(t), "2023-11-14T22:13:20.123Z");
-    }
-
-    #[test]
-    fn region_from_signature() {
-        let auth = "AWS4-HMAC-SHA256 Credential=AKID/20250101/ap-south-1/bedrock/aws4_request, SignedHeaders=host";
-        assert_eq!(signing_region(Some(auth)), "ap-south-1");
-        assert_eq!(signing_region(None), "us-east-1");
     }
 }

@@ -2,12 +2,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::converse::parse_prompt;
 use super::ModelCtx;
 use crate::canonical::canonical_map_string;
 use crate::errors::ApiError;
 use crate::model_id::Family;
 use crate::models::anthropic;
+use crate::models::messages::parse_prompt;
 use crate::reply::{parse_native, parse_object, Reply};
 use crate::text::count_tokens;
 

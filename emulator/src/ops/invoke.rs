@@ -56,6 +56,7 @@ pub fn invoke_model(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
             ),
         ],
         body: ReplyBody::Full(invocation.body),
+        tokens: (invocation.input_tokens, invocation.output_tokens),
     })
 }
 
@@ -69,6 +70,22 @@ pub fn chunk_frame(chunk: &Value) -> Bytes {
     payload.extend_from_slice(encoded.as_bytes());
     payload.extend_from_slice(b"\"}");
     event_frame("chunk", payload)
+}
+
+/// The tokens a native stream reports in its last chunk's `amazon-bedrock-invocationMetrics`.
+fn stream_tokens(chunks: &[Value]) -> (u32, u32) {
+    let metrics = chunks
+        .iter()
+        .rev()
+        .find_map(|c| c.get("amazon-bedrock-invocationMetrics"));
+    let count = |name: &str| {
+        metrics
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    (count("inputTokenCount"), count("outputTokenCount"))
 }
 
 /// InvokeModelWithResponseStream: native chunks as `chunk` events.
@@ -89,7 +106,8 @@ pub fn invoke_stream(ctx: &ModelCtx<'_>) -> Result<Reply, ApiError> {
         }
         Family::Sonic => return Err(bidirectional_only()),
     };
-    let mut reply = Reply::events(chunks.iter().map(chunk_frame).collect());
+    let mut reply =
+        Reply::events(chunks.iter().map(chunk_frame).collect()).billed(stream_tokens(&chunks));
     reply.headers.push((
         "x-amzn-bedrock-content-type",
         "application/json".to_string(),

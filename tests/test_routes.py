@@ -1,0 +1,239 @@
+"""``routes``: failover to another Region or inference profile when a target is throttled or
+down, circuit breakers, errors that never fail over, and a throttle that arrives as a stream's
+first event, retried before any event reaches the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import bedrock_cris
+import pytest
+from bedrock_cris import exceptions
+from bedrock_cris.config import Config
+from conftest import ACCESS_KEY, SECRET_KEY, client_kwargs
+
+MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+APAC = "apac.anthropic.claude-haiku-4-5-20251001-v1:0"
+MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
+HOME, AWAY = "ap-south-1", "ap-southeast-1"  # conftest's clients sign for HOME
+ROUTES = {MODEL: [APAC, f"{AWAY}/*"], "*": [f"{AWAY}/*"]}
+
+
+def facade(emulator: Any, routes: Any = ROUTES, **config: Any) -> Any:
+    config.setdefault("retries", {"total_max_attempts": 1})
+    return bedrock_cris.client(
+        "bedrock-runtime",
+        **client_kwargs(emulator.endpoint_url, config=Config(routes=routes, **config)),
+    )
+
+
+def regions_asked(emulator: Any) -> list[str]:
+    """The Region each recorded request was signed for."""
+    regions = []
+    for request in emulator.requests:
+        auth = dict(request["headers"])["authorization"]
+        regions.append(auth.split("Credential=")[1].split("/")[2])
+    return regions
+
+
+def test_throttled_region_fails_over_to_another(emulator: Any) -> None:
+    emulator.throttle(region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]})
+    response = ours.converse(modelId=MODEL, messages=MESSAGES)
+    metadata = response["ResponseMetadata"]
+    assert metadata["Route"] == {"region": AWAY, "modelId": MODEL, "targetsTried": 2}
+    assert metadata["RetryAttempts"] == 0
+    assert regions_asked(emulator) == [HOME, AWAY]
+    # The endpoint URL stays: the request is only signed for the new Region.
+    assert {r["path"] for r in emulator.requests} == {
+        f"/model/{MODEL.replace(':', '%3A')}/converse"
+    }
+
+
+def test_quota_exhausted_profile_fails_over_to_a_geographic_one(emulator: Any) -> None:
+    emulator.set_quota(MODEL, region=HOME, requests_per_minute=1)
+    ours = facade(emulator)
+    first = ours.converse(modelId=MODEL, messages=MESSAGES)
+    second = ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert first["ResponseMetadata"]["Route"] == {
+        "region": HOME,
+        "modelId": MODEL,
+        "targetsTried": 1,
+    }
+    assert second["ResponseMetadata"]["Route"]["modelId"] == APAC
+    usage = emulator.usage()[HOME]
+    assert usage[MODEL]["throttled"] == 1 and usage[APAC]["requests"] == 1
+
+
+@pytest.mark.parametrize(
+    "code", ["ServiceUnavailableException", "ModelNotReadyException", "InternalServerException"]
+)
+def test_down_targets_fail_over(emulator: Any, code: str) -> None:
+    emulator.fail(MODEL, code, region=HOME)
+    response = facade(emulator).converse(modelId=MODEL, messages=MESSAGES)
+    assert response["ResponseMetadata"]["Route"]["modelId"] == APAC
+
+
+def test_invoke_model_and_its_stream_fail_over(emulator: Any) -> None:
+    emulator.throttle(region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]})
+    body = json.dumps(
+        {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 20, "messages": MESSAGES}
+    )
+    answer = ours.invoke_model(modelId=MODEL, body=body)
+    assert answer["ResponseMetadata"]["Route"]["region"] == AWAY
+    assert json.loads(answer["body"].read())["type"] == "message"
+    stream = ours.invoke_model_with_response_stream(modelId=MODEL, body=body)
+    assert stream["ResponseMetadata"]["Route"]["region"] == AWAY
+    assert list(stream["body"])
+
+
+@pytest.mark.parametrize("code", ["ValidationException", "AccessDeniedException"])
+def test_non_retryable_errors_never_fail_over(emulator: Any, code: str) -> None:
+    emulator.fail("*", code, region=HOME)
+    ours = facade(emulator)
+    with pytest.raises(exceptions.ClientError) as raised:
+        ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.__cause__ is None
+    assert regions_asked(emulator) == [HOME]
+
+
+def test_an_exhausted_route_list_raises_the_last_error_with_the_others_chained(
+    emulator: Any,
+) -> None:
+    emulator.throttle()
+    ours = facade(emulator)
+    with pytest.raises(exceptions.ClientError) as raised:
+        ours.converse(modelId=MODEL, messages=MESSAGES)
+    chain = []
+    error: BaseException | None = raised.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__
+    assert [type(e).__name__ for e in chain] == ["ThrottlingException"] * 3
+    assert regions_asked(emulator) == [HOME, HOME, AWAY]
+    assert "ResponseMetadata" in raised.value.response
+
+
+def test_each_target_retries_before_failing_over(emulator: Any) -> None:
+    emulator.throttle(region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]}, retries={"total_max_attempts": 2})
+    response = ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert regions_asked(emulator) == [HOME, HOME, AWAY]
+    assert response["ResponseMetadata"]["RetryAttempts"] == 0  # of the target that answered
+
+
+def test_a_circuit_breaker_opens_cools_down_and_closes(emulator: Any) -> None:
+    emulator.fail("*", "ServiceUnavailableException", region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]}, route_cooldown=0.5)
+    for _ in range(3):  # three failures in a row open HOME's breaker
+        ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert regions_asked(emulator) == [HOME, AWAY] * 3
+    emulator.clear()
+    response = ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert regions_asked(emulator) == [AWAY]  # skipped while open
+    assert response["ResponseMetadata"]["Route"]["targetsTried"] == 1
+    emulator.reset()  # HOME recovers
+    time.sleep(0.6)
+    emulator.clear()
+    probe = ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert probe["ResponseMetadata"]["Route"]["region"] == HOME  # the probe, which succeeds
+    ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert regions_asked(emulator) == [HOME, HOME]  # closed again
+
+
+def test_a_failed_probe_reopens_the_breaker(emulator: Any) -> None:
+    emulator.fail("*", "ServiceUnavailableException", region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]}, route_cooldown=0.3)
+    for _ in range(3):
+        ours.converse(modelId=MODEL, messages=MESSAGES)
+    time.sleep(0.4)
+    emulator.clear()
+    ours.converse(modelId=MODEL, messages=MESSAGES)  # the probe fails: open again
+    ours.converse(modelId=MODEL, messages=MESSAGES)
+    assert regions_asked(emulator) == [HOME, AWAY, AWAY]
+
+
+def test_a_throttle_as_the_first_stream_event_is_retried_invisibly(emulator: Any) -> None:
+    emulator.fail_stream(MODEL, 0, code="ThrottlingException", times=1)
+    ours = facade(emulator, routes=None, retries={"total_max_attempts": 3})
+    response = ours.converse_stream(modelId=MODEL, messages=MESSAGES)
+    events = list(response["stream"])
+    assert "messageStart" in events[0] and "metadata" in events[-1]
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert "Route" not in response["ResponseMetadata"]  # no routes configured
+
+
+def test_a_stream_throttled_in_every_attempt_fails_over(emulator: Any) -> None:
+    emulator.fail_stream(MODEL, 0, code="ThrottlingException", region=HOME)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]})
+    response = ours.converse_stream(modelId=MODEL, messages=MESSAGES)
+    assert response["ResponseMetadata"]["Route"]["region"] == AWAY
+    assert "metadata" in list(response["stream"])[-1]
+
+
+def test_a_throttle_after_content_is_raised_as_before(emulator: Any) -> None:
+    emulator.fail_stream(MODEL, 2, code="ThrottlingException")
+    ours = facade(emulator, retries={"total_max_attempts": 3})
+    stream = ours.converse_stream(modelId=MODEL, messages=MESSAGES)["stream"]
+    with pytest.raises(exceptions.EventStreamError, match="throttlingException"):
+        list(stream)
+    assert len(emulator.requests) == 1
+
+
+def test_retries_exhausted_on_a_refused_stream_raise_while_iterating(emulator: Any) -> None:
+    emulator.fail_stream(MODEL, 0, code="ServiceUnavailableException")
+    ours = facade(emulator, routes=None, retries={"total_max_attempts": 2})
+    response = ours.converse_stream(modelId=MODEL, messages=MESSAGES)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    with pytest.raises(exceptions.EventStreamError, match="serviceUnavailableException"):
+        list(response["stream"])
+    assert len(emulator.requests) == 2
+
+
+def test_asyncio_fails_over(emulator: Any) -> None:
+    emulator.throttle(region=HOME)
+
+    async def main() -> dict[str, Any]:
+        async with bedrock_cris.aio.client(
+            "bedrock-runtime",
+            **client_kwargs(
+                emulator.endpoint_url,
+                config=Config(routes=ROUTES, retries={"total_max_attempts": 1}),
+            ),
+        ) as client:
+            response = await client.converse_stream(modelId=MODEL, messages=MESSAGES)
+            events = [event async for event in response["stream"]]
+            assert "metadata" in events[-1]
+            return dict(response["ResponseMetadata"]["Route"])
+
+    assert asyncio.run(main()) == {"region": AWAY, "modelId": MODEL, "targetsTried": 3}
+
+
+def test_the_native_api_takes_routes(emulator: Any) -> None:
+    emulator.throttle(region=HOME)
+    client = bedrock_cris.Client(
+        HOME,
+        model=MODEL,
+        endpoint_url=emulator.endpoint_url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        routes={"*": [f"{AWAY}/*"]},
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    assert client.converse("hi").text
+    assert "".join(client.stream("hi"))
+    assert regions_asked(emulator) == [HOME, AWAY, HOME, AWAY]
+
+
+def test_routes_are_checked() -> None:
+    with pytest.raises(TypeError):
+        Config(routes=["x"])
+    with pytest.raises(ValueError, match="routes"):
+        Config(routes={"*": "ap-south-1/*"})
+    with pytest.raises(ValueError, match="route_cooldown"):
+        Config(route_cooldown=-1)
