@@ -115,6 +115,17 @@ impl Limiter {
             Ok(permit) => permit,
             Err(_) => unreachable!("a limiter's semaphore is never closed"),
         };
+        self.slot(lane, permit)
+    }
+
+    /// A place for a call to `model_id` in `region` if one is free now (nobody waits).
+    pub fn try_enter(&self, region: &str, model_id: &str) -> Option<Slot> {
+        let lane = self.lane(region, model_id);
+        let permit = Arc::clone(&lane.places).try_acquire_owned().ok()?;
+        Some(self.slot(lane, permit))
+    }
+
+    fn slot(&self, lane: Arc<Lane>, permit: OwnedSemaphorePermit) -> Slot {
         lane.busy.fetch_add(1, Ordering::AcqRel);
         let places = lane.window.lock().unwrap_or_else(|p| p.into_inner()).places;
         Slot {

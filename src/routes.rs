@@ -130,6 +130,13 @@ impl Routes {
         self.breakers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether `target`'s breaker is closed (asking changes nothing).
+    pub fn closed(&self, target: &Target) -> bool {
+        self.lock()
+            .get(target)
+            .is_none_or(|b| b.open_until.is_none())
+    }
+
     /// Whether a call may use `target` now.
     pub fn pass(&self, target: &Target) -> Pass {
         let mut breakers = self.lock();

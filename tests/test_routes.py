@@ -158,6 +158,30 @@ def test_a_failed_probe_reopens_the_breaker(emulator: Any) -> None:
     assert regions_asked(emulator) == [HOME, AWAY, AWAY]
 
 
+def test_with_a_limiter_a_full_lane_spills_over_to_a_free_one(emulator: Any) -> None:
+    import threading
+
+    emulator.set_latency(time_to_first_token=0.3)
+    ours = facade(emulator, routes={"*": [f"{AWAY}/*"]}, max_in_flight=1)
+    routes: list[Any] = []
+    calls = [
+        threading.Thread(
+            target=lambda: routes.append(
+                ours.converse(modelId=MODEL, messages=MESSAGES)["ResponseMetadata"]["Route"]
+            )
+        )
+        for _ in range(2)
+    ]
+    for call in calls:
+        call.start()
+        time.sleep(0.05)
+    for call in calls:
+        call.join()
+    # The second call found HOME's one place taken and AWAY's free: nothing failed.
+    assert sorted(r["region"] for r in routes) == [HOME, AWAY]
+    assert all(r["targetsTried"] == 1 for r in routes)
+
+
 def test_a_throttle_as_the_first_stream_event_is_retried_invisibly(emulator: Any) -> None:
     emulator.fail_stream(MODEL, 0, code="ThrottlingException", times=1)
     ours = facade(emulator, routes=None, retries={"total_max_attempts": 3})

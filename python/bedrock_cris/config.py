@@ -89,7 +89,9 @@ class Config:
       target still answers throttling, service unavailable, model not ready or a 5xx, or
       cannot connect or get its first byte in time, after that target's retries, moves on to
       the next target; validation, access and other errors never do.
-      ``ResponseMetadata["Route"]`` says which Region and model id answered.
+      ``ResponseMetadata["Route"]`` says which Region and model id answered. With
+      ``max_in_flight`` too, a call whose first target's lane is full starts at the first
+      later target with a free place.
     * ``route_cooldown``: seconds a target is skipped after 3 failures in a row (its circuit
       breaker; then one call probes it). Default 30.
     """

@@ -7,7 +7,8 @@
 //! place in the target's (Region, model id) lane and in the client's bound, makes the SDK's
 //! attempts, and for a stream reads the first event, retrying a refused stream within the
 //! same attempt budget. It moves on to the next target when the answer is one another target
-//! can fix (`routes::fails_over`), and stops at any other answer. Other targets are reached by
+//! can fix (`routes::fails_over`), and stops at any other answer. With a limiter, a call
+//! whose first target's lane is full starts at the first later target with a free place. Other targets are reached by
 //! converting the call's arguments again (GIL held briefly) for the target's model id and an
 //! SDK client of the target's Region (same credentials, endpoint URL and settings; with an
 //! endpoint URL, only the signing Region changes).
@@ -26,7 +27,7 @@ use super::{CallContext, Operation, Pending, SdkResult};
 use crate::bound::InFlight;
 use crate::capture::{self, CallRecord, Keep};
 use crate::client::NativeClient;
-use crate::limiter::Limiter;
+use crate::limiter::{Limiter, Slot};
 use crate::routes::{self, Pass, Routes, Target};
 use crate::{errors, stream, transport};
 
@@ -226,11 +227,26 @@ pub async fn run<Op: Operation>(
         Some(routes) => routes.targets(&own.region, &own.model_id),
         None => vec![own],
     };
+    // With a limiter, a call whose first target's lane is full starts at the first later
+    // target (closed breaker) with a free place: spare quota elsewhere is used before
+    // queueing for the first.
+    let mut spilled = match (call.limiter(), call.routes()) {
+        (Some(limiter), Some(routes)) if targets.len() > 1 => {
+            targets.iter().enumerate().find_map(|(i, t)| {
+                (i == 0 || routes.closed(t))
+                    .then(|| limiter.try_enter(&t.region, &t.model_id))
+                    .flatten()
+                    .map(|slot| (i, slot))
+            })
+        }
+        _ => None,
+    };
+    let start = spilled.as_ref().map_or(0, |(i, _)| *i);
     let mut first = Some(first);
     let mut earlier = Vec::new();
     let mut last: Option<Answered<Op::Output, Op::Error>> = None;
     let mut tried = 0;
-    for (i, target) in targets.iter().enumerate() {
+    for (i, target) in targets.iter().enumerate().skip(start) {
         let pass = call.routes().map_or(Pass::Go, |r| r.pass(target));
         // Every target open: the last one is tried all the same.
         if pass == Pass::Skip && !(tried == 0 && i + 1 == targets.len()) {
@@ -248,10 +264,12 @@ pub async fn run<Op: Operation>(
             routes: call.routes(),
             target,
         };
-        let (result, mut record, refused) = match attempts::<Op>(&call, target, pending).await {
-            Ok(done) => done,
-            Err(error) => return prepare_failed(error, last, earlier),
-        };
+        let place = spilled.take().map(|(_, slot)| slot);
+        let (result, mut record, refused) =
+            match attempts::<Op>(&call, target, place, pending).await {
+                Ok(done) => done,
+                Err(error) => return prepare_failed(error, last, earlier),
+            };
         if call.routed {
             record.route = Some((target.region.clone(), target.model_id.clone(), tried));
         }
@@ -313,21 +331,23 @@ fn prepare_failed<O, E>(
     }
 }
 
-/// One target's attempts: a place in its lane and in the client's bound, the SDK's attempts,
+/// One target's attempts (`taken`: a place in its lane it already has): a place in its lane and in the client's bound, the SDK's attempts,
 /// a stream's first event, and again while a stream is refused and attempts remain.
 /// Returns the answer, its record (`attempts` counting every attempt at this target) and
 /// whether it is a refused stream.
 async fn attempts<Op: Operation>(
     call: &Call,
     target: &Target,
+    mut taken: Option<Slot>,
     mut pending: Pending<Op::Output, Op::Error>,
 ) -> PyResult<(SdkResult<Op::Output, Op::Error>, CallRecord, bool)> {
     let mut attempts = 0;
     let mut retry = 0;
     loop {
-        let lane = match call.limiter() {
-            Some(limiter) => Some(limiter.enter(&target.region, &target.model_id).await),
-            None => None,
+        let lane = match (taken.take(), call.limiter()) {
+            (Some(slot), _) => Some(slot),
+            (None, Some(limiter)) => Some(limiter.enter(&target.region, &target.model_id).await),
+            (None, None) => None,
         };
         let place = call.bound.enter().await;
         let (mut result, mut record) = capture::recorded_in(call.keep, lane, pending).await;
