@@ -1,13 +1,11 @@
 //! Members of the service model that aws-sdk-bedrockruntime does not have yet
 //! (codegen's `BRIDGED_MEMBERS`): the generated input converters validate them
-//! like any other member and hand their values over as [`Bridged`]; the
-//! [`BridgeInterceptor`] puts them on the wire where the model says, before
-//! signing, so the signature covers them. Calls without such members carry no
-//! interceptor and pay nothing.
+//! like any other member and hand their values over as [`Bridged`], which
+//! puts them on the wire where the model says, before signing (through
+//! [`crate::request_edits`]), so the signature covers them.
 
-use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use serde_json::Value;
 
@@ -37,10 +35,7 @@ impl Bridged {
         errors: &mut ParamErrors,
     ) {
         if let (Placement::Header(_), Value::String(text)) = (placement, &value) {
-            if !text
-                .bytes()
-                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-            {
+            if !crate::headers::value_is_sendable(text) {
                 errors.invalid_value(
                     path,
                     "header values can hold printable ASCII characters only",
@@ -51,28 +46,13 @@ impl Bridged {
         self.0.push((placement, value));
     }
 
-    /// The interceptor that sends these members, if there are any.
-    pub fn interceptor(self) -> Option<BridgeInterceptor> {
-        (!self.0.is_empty()).then_some(BridgeInterceptor(self.0))
-    }
-}
-
-/// Adds the bridged members to the serialized request (see the module docs).
-#[derive(Debug)]
-pub struct BridgeInterceptor(Vec<(Placement, Value)>);
-
-impl Intercept for BridgeInterceptor {
-    fn name(&self) -> &'static str {
-        "bedrock_cris::BridgeInterceptor"
+    /// Whether the request has no bridged member.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
+    /// Adds the bridged members to the serialized request.
+    pub fn apply(&self, request: &mut HttpRequest) -> Result<(), BoxError> {
         let mut body_members = Vec::new();
         for (placement, value) in &self.0 {
             match placement {

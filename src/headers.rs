@@ -4,13 +4,15 @@
 //!
 //! A call's headers are handed over in a thread-local just before the
 //! operation is prepared (on the calling thread, with the GIL held) and taken
-//! by `ops::send_request!`, so calls without handlers pay one empty check.
+//! into its [`crate::request_edits::CallEdits`], so calls without handlers pay
+//! one empty check.
 
 use std::cell::RefCell;
 
 use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -37,6 +39,16 @@ impl CallHeaders {
         Ok(Self { signed, unsigned })
     }
 
+    /// Sets the headers that are signed (before signing).
+    pub fn apply_signed(&self, request: &mut HttpRequest) {
+        set_all(request, &self.signed);
+    }
+
+    /// Sets the headers that are sent unsigned (after signing).
+    pub fn apply_unsigned(&self, request: &mut HttpRequest) {
+        set_all(request, &self.unsigned);
+    }
+
     /// Hands these headers to the next operation prepared on this thread.
     pub fn hand_over(self) {
         PENDING.with(|cell| *cell.borrow_mut() = Some(self));
@@ -48,12 +60,25 @@ pub fn clear_pending() {
     PENDING.with(|cell| cell.borrow_mut().take());
 }
 
-/// The interceptor for the headers handed over on this thread, if any.
-pub fn take_pending() -> Option<CallHeadersInterceptor> {
+/// The headers handed over on this thread, if there are any.
+pub fn take_pending() -> Option<CallHeaders> {
     PENDING
         .with(|cell| cell.borrow_mut().take())
         .filter(|headers| !headers.signed.is_empty() || !headers.unsigned.is_empty())
-        .map(CallHeadersInterceptor)
+}
+
+/// Whether HTTP can carry `value` as a header value (printable ASCII and tabs).
+pub fn value_is_sendable(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+fn set_all(request: &mut HttpRequest, headers: &[(String, String)]) {
+    let request_headers = request.headers_mut();
+    for (name, value) in headers {
+        request_headers.insert(name.to_ascii_lowercase(), value.clone());
+    }
 }
 
 fn check_header(name: &str, value: &str) -> PyResult<()> {
@@ -66,52 +91,12 @@ fn check_header(name: &str, value: &str) -> PyResult<()> {
             "Invalid header name {name:?}: a header name is a non-empty HTTP token"
         )));
     }
-    if !value
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-    {
+    if !value_is_sendable(value) {
         return Err(PyValueError::new_err(format!(
             "Invalid value for header {name:?}: header values can hold printable ASCII characters only"
         )));
     }
     Ok(())
-}
-
-/// Sets one call's headers on its request (see [`CallHeaders`]).
-#[derive(Debug)]
-pub struct CallHeadersInterceptor(CallHeaders);
-
-fn set_all(context: &mut BeforeTransmitInterceptorContextMut<'_>, headers: &[(String, String)]) {
-    let request_headers = context.request_mut().headers_mut();
-    for (name, value) in headers {
-        request_headers.insert(name.to_ascii_lowercase(), value.clone());
-    }
-}
-
-impl Intercept for CallHeadersInterceptor {
-    fn name(&self) -> &'static str {
-        "bedrock_cris::CallHeadersInterceptor"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        set_all(context, &self.0.signed);
-        Ok(())
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        set_all(context, &self.0.unsigned);
-        Ok(())
-    }
 }
 
 /// botocore's User-Agent settings as Python resolved them: `replace` is

@@ -20,6 +20,7 @@ mod http;
 mod limiter;
 mod logging;
 mod ops;
+mod request_edits;
 mod routes;
 mod runtime;
 mod stream;

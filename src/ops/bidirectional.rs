@@ -194,9 +194,8 @@ impl Operation for InvokeModelWithBidirectionalStream {
             params,
             sdk.invoke_model_with_bidirectional_stream(),
         )?;
-        // The bidirectional request has no member the SDK lacks (codegen
-        // would bridge it); its builder cannot be customized before `body`.
-        let (builder, _bridged) = validated(params.py(), builder)?;
+        // Its builder cannot be customized before `body` is set.
+        let (builder, bridged) = validated(params.py(), builder)?;
         let failure = InputFailure::default();
         let body = params
             .get_item(pyo3::intern!(params.py(), "body"))?
@@ -208,12 +207,12 @@ impl Operation for InvokeModelWithBidirectionalStream {
             })?;
         let receiver = Self::input(&body, &failure)?;
         let builder = builder.body(InputEvents(receiver).into());
-        match crate::headers::take_pending() {
+        match crate::request_edits::CallEdits::new(bridged).interceptor() {
             None => Ok(Box::pin(async move {
                 builder.send().await.map(|output| (output, failure))
             })),
-            Some(headers) => {
-                let customized = builder.customize().interceptor(headers);
+            Some(edits) => {
+                let customized = builder.customize().interceptor(edits);
                 Ok(Box::pin(async move {
                     customized.send().await.map(|output| (output, failure))
                 }))

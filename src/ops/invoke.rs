@@ -1,9 +1,6 @@
 //! InvokeModel: a model-native request body in, a model-native body out.
 
-use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
-use aws_smithy_runtime_api::box_error::BoxError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyType};
@@ -31,8 +28,7 @@ impl Operation for InvokeModel {
             params.py(),
             convert::invoke_model_input(params, sdk.invoke_model())?,
         )?;
-        let content_type = NoDefaultContentType::unless_given(params)?;
-        Ok(send_request!(builder, bridged, content_type))
+        Ok(send_request!(builder, bridged, content_type_given(params)?))
     }
 
     fn finish<'py>(
@@ -56,32 +52,7 @@ impl Operation for InvokeModel {
     }
 }
 
-/// botocore sends no Content-Type when the caller gives no `contentType`; the
-/// SDK would default it to application/octet-stream. Removed before signing so
-/// both clients put the same request on the wire.
-#[derive(Debug)]
-pub(super) struct NoDefaultContentType;
-
-impl NoDefaultContentType {
-    /// The interceptor, unless the caller gave a `contentType`.
-    pub(super) fn unless_given(params: &Bound<'_, PyDict>) -> PyResult<Option<Self>> {
-        let given = params.contains(pyo3::intern!(params.py(), "contentType"))?;
-        Ok((!given).then_some(Self))
-    }
-}
-
-impl Intercept for NoDefaultContentType {
-    fn name(&self) -> &'static str {
-        "bedrock_cris::NoDefaultContentType"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        context.request_mut().headers_mut().remove("content-type");
-        Ok(())
-    }
+/// Whether the caller gave a `contentType` (botocore sends none otherwise).
+pub(super) fn content_type_given(params: &Bound<'_, PyDict>) -> PyResult<bool> {
+    params.contains(pyo3::intern!(params.py(), "contentType"))
 }

@@ -247,33 +247,20 @@ pub fn result_dict<'py>(
     Ok(result)
 }
 
-/// Sends a validated request: `builder.send()`, customized with the bridge's
-/// interceptor when the request has members the SDK lacks, with `extra`
-/// (an `Option` of another interceptor) when given, and with the headers
-/// `client.meta.events` handlers set for this call ([`crate::headers`]).
-/// Boxed as [`Pending`].
+/// Sends a validated request: `builder.send()`, customized with the call's
+/// [`CallEdits`](crate::request_edits::CallEdits) when it has any (members
+/// the SDK lacks, handlers' headers, botocore's missing default Content-Type
+/// when the third argument says the caller gave none). Boxed as [`Pending`].
 macro_rules! send_request {
     ($builder:expr, $bridged:expr) => {
-        send_request!($builder, $bridged, None::<crate::bridge::BridgeInterceptor>)
+        send_request!($builder, $bridged, true)
     };
-    ($builder:expr, $bridged:expr, $extra:expr) => {{
-        let bridge = $bridged.interceptor();
-        let extra = $extra;
-        let headers = crate::headers::take_pending();
-        if bridge.is_none() && extra.is_none() && headers.is_none() {
-            Box::pin($builder.send()) as _
-        } else {
-            let mut customized = $builder.customize();
-            if let Some(bridge) = bridge {
-                customized = customized.interceptor(bridge);
-            }
-            if let Some(extra) = extra {
-                customized = customized.interceptor(extra);
-            }
-            if let Some(headers) = headers {
-                customized = customized.interceptor(headers);
-            }
-            Box::pin(customized.send()) as _
+    ($builder:expr, $bridged:expr, $content_type_given:expr) => {{
+        let edits = crate::request_edits::CallEdits::new($bridged)
+            .without_default_content_type($content_type_given);
+        match edits.interceptor() {
+            None => Box::pin($builder.send()) as _,
+            Some(edits) => Box::pin($builder.customize().interceptor(edits).send()) as _,
         }
     }};
 }

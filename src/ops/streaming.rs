@@ -10,7 +10,7 @@ use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::invoke::NoDefaultContentType;
+use super::invoke::content_type_given;
 use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
@@ -82,8 +82,7 @@ impl Operation for InvokeModelWithResponseStream {
             sdk.invoke_model_with_response_stream(),
         )?;
         let (builder, bridged) = validated(params.py(), converted)?;
-        let content_type = NoDefaultContentType::unless_given(params)?;
-        Ok(send_request!(builder, bridged, content_type))
+        Ok(send_request!(builder, bridged, content_type_given(params)?))
     }
 
     fn read_ahead<'a>(
