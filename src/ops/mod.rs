@@ -250,7 +250,8 @@ pub fn result_dict<'py>(
 /// Sends a validated request: `builder.send()`, customized with the bridge's
 /// interceptor when the request has members the SDK lacks, with `extra`
 /// (an `Option` of another interceptor) when given, and with the headers
-/// `client.meta.events` handlers set for this call ([`crate::headers`]).
+/// `client.meta.events` handlers set for this call ([`crate::headers`]), and
+/// with the large `bytes` values the converter lent ([`crate::convert::Lending`]).
 /// Boxed as [`Pending`].
 macro_rules! send_request {
     ($builder:expr, $bridged:expr) => {
@@ -260,7 +261,8 @@ macro_rules! send_request {
         let bridge = $bridged.interceptor();
         let extra = $extra;
         let headers = crate::headers::take_pending();
-        if bridge.is_none() && extra.is_none() && headers.is_none() {
+        let lent = crate::convert::take_lent();
+        if bridge.is_none() && extra.is_none() && headers.is_none() && lent.is_none() {
             Box::pin($builder.send()) as _
         } else {
             let mut customized = $builder.customize();
@@ -272,6 +274,9 @@ macro_rules! send_request {
             }
             if let Some(headers) = headers {
                 customized = customized.interceptor(headers);
+            }
+            if let Some(lent) = lent {
+                customized = customized.interceptor(lent);
             }
             Box::pin(customized.send()) as _
         }
