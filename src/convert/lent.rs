@@ -171,7 +171,9 @@ impl LentBlobs {
             out.extend_from_slice(&body[from..at]);
             let encoded = engine.encoded_length(blob.len());
             let spare: &mut [MaybeUninit<u8>] = &mut out.spare_capacity_mut()[..encoded];
-            let written = engine.encode(blob, base64_simd::Out::from_uninit_slice(spare)).len();
+            let written = engine
+                .encode(blob, base64_simd::Out::from_uninit_slice(spare))
+                .len();
             debug_assert_eq!(written, encoded);
             // SAFETY: `encode` initialised the `encoded` bytes after the current length.
             unsafe { out.set_len(out.len() + encoded) };
@@ -249,7 +251,9 @@ mod tests {
     #[test]
     fn json_placeholders_are_encoded_in_place_whatever_their_order() {
         let json = format!("{{\"a\":{},\"b\":[{}]}}", b64(1), b64(0));
-        let body = lent(&[b"first", b"second!"]).restore(json.as_bytes()).unwrap();
+        let body = lent(&[b"first", b"second!"])
+            .restore(json.as_bytes())
+            .unwrap();
         assert_eq!(
             body.bytes(),
             Some(&b"{\"a\":\"c2Vjb25kIQ==\",\"b\":[\"Zmlyc3Q=\"]}"[..])
