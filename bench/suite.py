@@ -590,6 +590,16 @@ def ray_section(python: str, smoke: bool) -> list[str]:
     return [*title, *done.stdout.strip().splitlines(), ""]
 
 
+def payloads_section(python: str, smoke: bool) -> list[str]:
+    """9. bench/payloads.py's tables (big requests, long answers; its own emulator)."""
+    command = [python, str(BENCH / "payloads.py")] + (["--smoke"] if smoke else [])
+    done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=1800)
+    if done.returncode != 0:
+        title = "## 9. Big payloads and long answers (bench/payloads.py)"
+        return [title, "", f"failed: {done.stderr.strip().splitlines()[-1:]}", ""]
+    return done.stdout.strip().splitlines() + [""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--floor", type=Path, help="the floor binary (bench/floor)")
@@ -630,6 +640,8 @@ def main() -> int:
     # Ray starts a cluster of processes (~15 s): in smoke mode only when asked for by name.
     if (only is None and not args.smoke) or (only is not None and "ray" in only):
         text += "\n" + "\n".join(ray_section(settings.python, args.smoke))
+    if only is None or "payloads" in only:
+        text += "\n" + "\n".join(payloads_section(settings.python, args.smoke))
     text += f"\nThe suite took {time.perf_counter() - started:.0f} s.\n"
     out = args.out or (None if args.smoke else BENCH / "RESULTS.md")
     if out is None:

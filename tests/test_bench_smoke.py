@@ -33,6 +33,7 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
         "## 5. ConverseStream",
         "## 6. Embed",
         "## 7. CPU cost per call",
+        "## 9. Big payloads and long answers",
         "## Targets",
     ):
         assert heading in text

@@ -47,7 +47,7 @@ const GEO_PREFIXES: &[&str] = &[
 ];
 
 /// Upper bound of the delta-count knob: keeps a hostile id from asking for a huge answer.
-pub const MAX_DELTAS: usize = 100_000;
+pub const MAX_DELTAS: usize = 1_000_000;
 
 /// What a model id asks of the emulator.
 #[derive(Debug, Clone, PartialEq)]

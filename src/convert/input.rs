@@ -300,11 +300,17 @@ pub(crate) fn in_blob(
     p: &Path<'_>,
     e: &mut ParamErrors,
 ) -> PyResult<Option<Blob>> {
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(Some(super::lent::blob_of(b)));
+    }
     if let Some(b) = bytes_of(v)? {
         return Ok(Some(Blob::new(b)));
     }
     if v.hasattr(pyo3::intern!(v.py(), "read"))? {
         let data = v.call_method0(pyo3::intern!(v.py(), "read"))?;
+        if let Ok(b) = data.cast::<PyBytes>() {
+            return Ok(Some(super::lent::blob_of(b)));
+        }
         return match bytes_of(&data)? {
             Some(b) => Ok(Some(Blob::new(b))),
             None => {

@@ -13,9 +13,12 @@ use serde_json::Value;
 
 mod generated;
 mod input;
+mod lent;
 mod output;
 pub use generated::*;
 pub(crate) use input::*;
+pub use lent::LentBlobs;
+pub(crate) use lent::{take_lent, Lending};
 pub(crate) use output::*;
 pub use output::{document_to_py, f32_to_f64, json_to_py};
 

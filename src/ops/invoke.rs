@@ -3,7 +3,7 @@
 use aws_sdk_bedrockruntime::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyType};
+use pyo3::types::{PyDict, PyType};
 
 use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
@@ -24,6 +24,7 @@ impl Operation for InvokeModel {
         sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelOutput, InvokeModelError>> {
+        let _lending = convert::Lending::begin();
         let (builder, bridged) = validated(
             params.py(),
             convert::invoke_model_input(params, sdk.invoke_model())?,
@@ -43,7 +44,7 @@ impl Operation for InvokeModel {
         let body = std::mem::take(&mut output.body).into_inner();
         convert::invoke_model_output(py, output, None, &result)?;
         // botocore hands back a StreamingBody; ours wraps the bytes already read.
-        let payload = PyBytes::new(py, &body);
+        let payload = convert::bytes_to_py(py, &body)?;
         let streaming = STREAMING_BODY
             .import(py, "bedrock_cris._streaming", "StreamingBody")?
             .call1((payload,))?;

@@ -28,6 +28,7 @@ macro_rules! json_operation {
                 sdk: &aws_sdk_bedrockruntime::Client,
                 params: &Bound<'_, PyDict>,
             ) -> PyResult<Pending<Self::Output, Self::Error>> {
+                let _lending = convert::Lending::begin();
                 let (builder, bridged) =
                     validated(params.py(), convert::$input(params, sdk.$method())?)?;
                 Ok(send_request!(builder, bridged))

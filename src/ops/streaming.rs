@@ -29,6 +29,7 @@ impl Operation for ConverseStream {
         sdk: &aws_sdk_bedrockruntime::Client,
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<ConverseStreamOutput, ConverseStreamError>> {
+        let _lending = convert::Lending::begin();
         let (builder, bridged) = validated(
             params.py(),
             convert::converse_stream_input(params, sdk.converse_stream())?,
@@ -77,6 +78,7 @@ impl Operation for InvokeModelWithResponseStream {
         params: &Bound<'_, PyDict>,
     ) -> PyResult<Pending<InvokeModelWithResponseStreamOutput, InvokeModelWithResponseStreamError>>
     {
+        let _lending = convert::Lending::begin();
         let converted = convert::invoke_model_with_response_stream_input(
             params,
             sdk.invoke_model_with_response_stream(),
