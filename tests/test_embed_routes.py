@@ -5,10 +5,12 @@ never fail over."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import bedrock_cris
 import pytest
+from bedrock_cris.config import Config
 from conftest import ACCESS_KEY, SECRET_KEY
 
 EMBED = "amazon.titan-embed-text-v2:0"  # one text per request
@@ -67,3 +69,18 @@ def test_non_retryable_errors_never_fail_over(emulator: Any) -> None:
     assert type(raised.value.__cause__).__name__ == "AccessDeniedException"
     assert raised.value.__cause__.__cause__ is None
     assert requests_by_region(emulator) == {HOME: 1}
+
+
+def test_a_circuit_breaker_opens_and_closes_for_embed_requests(emulator: Any) -> None:
+    emulator.fail("*", "ServiceUnavailableException", region=HOME)
+    ours = client(emulator, config=Config(route_cooldown=0.5, retries={"total_max_attempts": 1}))
+    texts = [f"text {i}" for i in range(6)]
+    options: Any = {"model": EMBED, "dimensions": 256, "max_retries": 0, "max_concurrency": 1}
+    assert len(ours.embed(texts, **options)) == 6
+    # Three failures in a row opened HOME's breaker: the other three went to AWAY at once.
+    assert requests_by_region(emulator) == {HOME: 3, AWAY: 6}
+    emulator.reset_all()  # HOME recovers
+    time.sleep(0.6)
+    assert len(ours.embed(texts[:2], **options)) == 2
+    # The probe succeeded and closed the breaker: both requests were HOME's.
+    assert requests_by_region(emulator) == {HOME: 2}
