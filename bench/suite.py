@@ -600,12 +600,27 @@ def payloads_section(python: str, smoke: bool) -> list[str]:
     return done.stdout.strip().splitlines() + [""]
 
 
+def quota_section(python: str, smoke: bool) -> list[str]:
+    """bench/quota.py's table: 256 Converse callers under a time-scaled token quota (its own
+    emulator in this process's venv; smoke mode: 16 callers for half a second each)."""
+    command = [python, str(BENCH / "quota.py")]
+    command += ["--seconds", "0.5", "--callers", "16"] if smoke else []
+    done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=600)
+    if done.returncode != 0:
+        title = ["## 10. Throughput under quota (bench/quota.py)", ""]
+        return [*title, f"Failed: {done.stderr.strip().splitlines()[-1:]}", ""]
+    table = done.stdout.split("## Throughput under quota", 1)[-1]
+    return ["## 10. Throughput under quota" + table.rstrip(), ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--floor", type=Path, help="the floor binary (bench/floor)")
     parser.add_argument("--smoke", action="store_true", help="tiny counts; checks it works")
     parser.add_argument("--out", type=Path, help="default: bench/RESULTS.md (stdout for --smoke)")
-    parser.add_argument("--only", help="comma-separated scenario keys (and/or 'cold', 'ray')")
+    parser.add_argument(
+        "--only", help="comma-separated scenario keys (and/or 'cold', 'ray', 'payloads', 'quota')"
+    )
     parser.add_argument("--reps", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--built-from", help="what the installed bedrock-cris was built from")
@@ -642,6 +657,9 @@ def main() -> int:
         text += "\n" + "\n".join(ray_section(settings.python, args.smoke))
     if only is None or "payloads" in only:
         text += "\n" + "\n".join(payloads_section(settings.python, args.smoke))
+    # Five contenders for seconds each against their own emulator: only when asked in smoke.
+    if (only is None and not args.smoke) or (only is not None and "quota" in only):
+        text += "\n" + "\n".join(quota_section(settings.python, args.smoke))
     text += f"\nThe suite took {time.perf_counter() - started:.0f} s.\n"
     out = args.out or (None if args.smoke else BENCH / "RESULTS.md")
     if out is None:

@@ -7,9 +7,10 @@
 //! [`ADAPTIVE_START`] and grows by half per window of successes until the first throttle
 //! (slow start), then grows by one per window of successes and shrinks by [`DECREASE`] on a
 //! throttle (at most once per window: only a call that started after the last decrease can
-//! halve it again; each further throttle of the same window takes half a place off, so an
-//! overshoot comes down by what was refused). It grows only while callers fill it. Below one request in flight it paces instead: a place is held on
-//! after its call for as long as the calls take, so one call per `1/window` call times
+//! halve it again; each further throttle of the same window takes half a place off, down to
+//! half what the decrease left, so an overshoot comes down by what was refused). It grows
+//! only while callers fill it. Below one request in flight it paces instead: a place is held
+//! on after its call for as long as the calls take, so one call per `1/window` call times
 //! starts. Many threads or tasks hammering one client thus settle at the quota instead of
 //! storming it.
 
@@ -69,6 +70,12 @@ struct Window {
     /// Until the first throttle, the window doubles per window of successes.
     slow_start: bool,
     last_decrease: Instant,
+    /// What the last decrease left: further throttles of its window take the window no
+    /// lower than [`DECREASE`] times this.
+    decreased_to: f64,
+    /// The lane was full (every place taken, or a caller turned away) since the window
+    /// last grew: callers use it, though a place may be free at the moment a call ends.
+    filled: bool,
     /// A moving average of call times, for pacing below one place.
     call_time: Duration,
 }
@@ -99,6 +106,8 @@ impl Limiter {
                 owed: 0,
                 slow_start: true,
                 last_decrease: Instant::now(),
+                decreased_to: places as f64,
+                filled: false,
                 call_time: Duration::ZERO,
             }),
             busy: AtomicUsize::new(0),
@@ -121,13 +130,23 @@ impl Limiter {
     /// A place for a call to `model_id` in `region` if one is free now (nobody waits).
     pub fn try_enter(&self, region: &str, model_id: &str) -> Option<Slot> {
         let lane = self.lane(region, model_id);
-        let permit = Arc::clone(&lane.places).try_acquire_owned().ok()?;
-        Some(self.slot(lane, permit))
+        match Arc::clone(&lane.places).try_acquire_owned() {
+            Ok(permit) => Some(self.slot(lane, permit)),
+            Err(_) => {
+                // A caller that goes elsewhere (a route's next target) wanted this lane.
+                lane.window.lock().unwrap_or_else(|p| p.into_inner()).filled = true;
+                None
+            }
+        }
     }
 
     fn slot(&self, lane: Arc<Lane>, permit: OwnedSemaphorePermit) -> Slot {
-        lane.busy.fetch_add(1, Ordering::AcqRel);
-        let places = lane.window.lock().unwrap_or_else(|p| p.into_inner()).places;
+        let busy = lane.busy.fetch_add(1, Ordering::AcqRel) + 1;
+        let places = {
+            let mut w = lane.window.lock().unwrap_or_else(|p| p.into_inner());
+            w.filled |= busy >= w.places;
+            w.places
+        };
         Slot {
             lane,
             permit: Some(permit),
@@ -188,12 +207,18 @@ impl Slot {
         if self.started < w.last_decrease {
             // Each further throttle of calls sent with the same window is one request too
             // many: after an overshoot (a full quota bucket lets a slow start run far past
-            // the quota) the window comes down by as many as were refused, not by halves.
-            w.size = (w.size - DECREASE).max(MIN_WINDOW);
+            // the quota) the window comes down by as many as were refused, not by halves;
+            // but by half again at most: a window's worth of throttles (all that were in
+            // flight when the bucket ran dry) must not take it to nothing, from where it
+            // climbs back one place per window, for seconds.
+            w.size = (w.size - DECREASE)
+                .max(w.decreased_to * DECREASE)
+                .max(MIN_WINDOW);
             self.lane.resize(&mut w, max);
             return;
         }
         w.size = (w.size * DECREASE).max(MIN_WINDOW);
+        w.decreased_to = w.size;
         w.slow_start = false;
         w.last_decrease = Instant::now();
         self.lane.resize(&mut w, max);
@@ -201,7 +226,8 @@ impl Slot {
 
     /// The call is over (for a stream: it has started): a call that was never throttled
     /// widens an adaptive lane, if the lane is as full as it was wide when the call entered
-    /// (a window wider than what callers use says nothing about the quota: it does not grow).
+    /// or was full since the window last grew (a window wider than what callers use says
+    /// nothing about the quota: it does not grow).
     pub fn done(&mut self) {
         let Some(max) = self.adaptive.filter(|_| !self.throttled) else {
             return;
@@ -213,7 +239,11 @@ impl Slot {
         } else {
             (w.call_time * 7 + took) / 8
         };
-        if self.lane.busy.load(Ordering::Acquire) < self.places.min(w.places) {
+        // A lane its callers refill from elsewhere (a route's second target, which callers
+        // reach only as their calls end) is seldom full at the moment a call ends, though
+        // it is used to the full: having been full since the last growth counts too.
+        let full = self.lane.busy.load(Ordering::Acquire) >= self.places.min(w.places);
+        if !std::mem::take(&mut w.filled) && !full {
             return;
         }
         // Slow start: +1/2 per success (x1.5 per window: a quota bucket that starts full lets

@@ -41,3 +41,16 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
     assert "| boto3 |" in text
     assert "| bedrock_cris (boto3 facade) |" in text
     assert "failed:" not in text
+
+
+def test_bench_quota_scenario_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    command = [sys.executable, str(ROOT / "bench" / "suite.py"), "--smoke", "--only", "quota"]
+    done = subprocess.run(
+        [*command, "--out", str(out)], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    assert "## 10. Throughput under quota" in text
+    for contender in ("boto3, adaptive retries", 'max_in_flight="adaptive"', "a second Region"):
+        assert contender in text

@@ -174,36 +174,44 @@ def test_arguments_are_checked_before_any_actor_starts(emulator: Any) -> None:
 
 
 def throttled_share(emulator: Any, **quota: Any) -> tuple[float, float]:
-    """Runs 48 prompts on 2 actors x 8 in flight against an account that takes 2 at once;
-    returns the share of requests throttled and the requests sent per second."""
+    """Runs 48 prompts on 2 actors x 8 in flight against a quota of 25 requests a second
+    (the emulator's, 25 a minute at time scale 60: its bucket holds 25); returns the share
+    of requests throttled and the requests sent per second."""
     emulator.reset_all()
     emulator.set_latency(time_to_first_token=0.03)
-    emulator.set_concurrency_limit(2)
-    client = make_client(emulator.endpoint_url, attempts=1)
-    ds = converse_dataset(
-        dataset("prompt", [f"p{i}" for i in range(48)], blocks=2),
-        client=client,
-        max_tokens=20,
-        concurrency=2,
-        max_concurrency=8,
-        batch_size=24,
-        max_retries=20,
-        **quota,
-    )
-    started = time.monotonic()
-    rows = ds.take_all()
-    elapsed = time.monotonic() - started
+    emulator.set_time_scale(60)
+    emulator.set_quota("*", requests_per_minute=25)
+    try:
+        client = make_client(emulator.endpoint_url, attempts=1)
+        ds = converse_dataset(
+            dataset("prompt", [f"p{i}" for i in range(48)], blocks=2),
+            client=client,
+            max_tokens=20,
+            concurrency=2,
+            max_concurrency=8,
+            batch_size=24,
+            max_retries=20,
+            **quota,
+        )
+        started = time.monotonic()
+        rows = ds.take_all()
+        elapsed = time.monotonic() - started
+        usage = emulator.usage()[REGION].values()
+    finally:
+        emulator.reset_all()
     assert len(rows) == 48 and all(r["answer"] for r in rows)
-    faults = [r["fault"] or "" for r in emulator.requests]
-    throttled = sum("ThrottlingException" in fault for fault in faults)
-    return throttled / len(faults), len(faults) / elapsed
+    requests = sum(u["requests"] for u in usage)
+    throttled = sum(u["throttled"] for u in usage)
+    assert requests - throttled == 48
+    return throttled / requests, requests / elapsed
 
 
 def test_cluster_quota_keeps_throttles_near_zero(emulator: Any) -> None:
     independent, _ = throttled_share(emulator)
     shared, rate = throttled_share(emulator, requests_per_minute=1500)
-    # 16 requests in flight against room for 2: many are throttled when each actor backs off
-    # on its own; spaced at 25/s by the shared quota (0.75 in flight) almost none are.
+    # 16 requests in flight against a quota of 25 a second: once the bucket's 25 are spent,
+    # many are throttled when each actor backs off on its own; spaced at 25/s by the shared
+    # quota actor (told the same quota) almost none are.
     print(f"throttled: {independent:.0%} of requests independently, {shared:.0%} shared")
     assert independent > 0.15, independent
     assert shared <= 0.05, shared

@@ -3,7 +3,10 @@
 //! waiting for a place in its (Region, model id) lane of the client's
 //! `max_in_flight` limiter (or, without one, of the job's own adaptive one,
 //! at most `max_concurrency` wide), so that throttling narrows the lane;
-//! throttled requests retried with backoff, answers parsed on the worker threads into per-request
+//! throttled requests retried with backoff, then, with the client's `routes`,
+//! failed over to the next target as calls are (`ops::routed`: the same
+//! breakers, and a request whose first lane is full starts at a later target
+//! with a free place); answers parsed on the worker threads into per-request
 //! row buffers, and those rows handed, in completion order, to a sink that
 //! places them by index. Dropping the pipeline (Ctrl-C, a cancelled awaitable,
 //! a failed request) aborts every request still in flight.
@@ -24,8 +27,9 @@ use tokio::task::JoinSet;
 use super::model::{request_body, BodyOptions, Layout};
 use super::parse;
 use crate::capture::{self, CallRecord};
-use crate::limiter::{Limiter, Mode};
-use crate::ops::routed::Throughput;
+use crate::limiter::{Limiter, Mode, Slot};
+use crate::ops::routed::{self, Probe, Throughput};
+use crate::routes::{Pass, Routes, Target};
 use crate::runtime;
 
 /// First backoff after a throttled request; doubled per retry, with jitter.
@@ -46,7 +50,7 @@ pub struct Job {
     pub batch_size: usize,
     /// Extra tries of a throttled request after the SDK's own retries gave up.
     pub max_retries: u32,
-    /// The client's `max_in_flight`, if it has one...
+    /// The client's `max_in_flight` and `routes`, if it has either...
     throughput: Option<Arc<Throughput>>,
     /// ...else the job's own adaptive limiter, made by [`run`].
     own: OnceLock<Limiter>,
@@ -68,7 +72,7 @@ impl Job {
         Job {
             sdk,
             region,
-            throughput: throughput.filter(|t| t.limiter.is_some()),
+            throughput,
             own: OnceLock::new(),
             model_id,
             layout,
@@ -90,6 +94,29 @@ impl Job {
         start..(start + self.batch_size).min(self.texts.len())
     }
 
+    fn routes(&self) -> Option<&Routes> {
+        self.throughput.as_deref().and_then(|t| t.routes.as_ref())
+    }
+
+    /// The targets of each request: the job's own, then its routes'.
+    fn targets(&self) -> Vec<Target> {
+        match self.routes() {
+            Some(routes) => routes.targets(&self.region, &self.model_id),
+            None => vec![Target {
+                region: self.region.clone(),
+                model_id: self.model_id.clone(),
+            }],
+        }
+    }
+
+    /// The SDK client for a target's Region.
+    fn sdk_for(&self, target: &Target) -> aws_sdk_bedrockruntime::Client {
+        match &self.throughput {
+            Some(t) if target.region != self.region => t.client_for(&self.sdk, &target.region),
+            _ => self.sdk.clone(),
+        }
+    }
+
     /// The limiter whose lane each request waits for.
     fn limiter(&self) -> &Limiter {
         match self.throughput.as_deref().and_then(|t| t.limiter.as_ref()) {
@@ -109,13 +136,21 @@ pub struct Done {
     pub input_tokens: u64,
 }
 
+/// A target's error and what its attempts saw.
+pub type Answered = (
+    Box<SdkError<InvokeModelError, HttpResponse>>,
+    Box<CallRecord>,
+);
+
 /// Why a request failed for good.
 pub enum Failure {
-    /// The SDK call failed (after its own retries and the job's).
+    /// The SDK call failed (after its own retries and the job's, at every target).
     Service {
         error: Box<SdkError<InvokeModelError, HttpResponse>>,
         record: Box<CallRecord>,
         job_retries: u32,
+        /// The errors of the targets failed over from, in the order they were tried.
+        earlier: Vec<Answered>,
     },
     /// The answer did not hold the vectors asked for.
     Answer(String),
@@ -214,16 +249,84 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
     let range = job.range(batch);
     let rows = range.len();
     let body = request_body(&job.layout, &job.texts[range], &job.options);
+    let targets = job.targets();
+    let routes = job.routes();
+    let mut spilled = routed::first_free(Some(job.limiter()), routes, &targets);
+    let start = spilled.as_ref().map_or(0, |(i, _)| *i);
+    let mut earlier: Vec<Answered> = Vec::new();
+    let mut last: Option<(Answered, u32)> = None;
+    let mut tried = 0;
+    for (i, target) in targets.iter().enumerate().skip(start) {
+        let pass = routes.map_or(Pass::Go, |r| r.pass(target));
+        // Every target open: the last one is tried all the same.
+        if pass == Pass::Skip && !(tried == 0 && i + 1 == targets.len()) {
+            continue;
+        }
+        tried += 1;
+        let probe = Probe { routes, target };
+        let place = spilled.take().map(|(_, slot)| slot);
+        let (error, record, job_retries) =
+            match at_target(&job, target, place, &body, rows, batch).await {
+                Ok(done) => {
+                    probe.done(false);
+                    return done;
+                }
+                Err(failed) => failed,
+            };
+        let fails_over = routed::fails_over(&error);
+        probe.done(fails_over);
+        if let Some((answered, _)) = last.take() {
+            earlier.push(answered);
+        }
+        last = Some(((error, record), job_retries));
+        if !fails_over {
+            break;
+        }
+    }
+    let ((error, record), job_retries) =
+        last.unwrap_or_else(|| unreachable!("a request tries one target at least"));
+    Err(Failed {
+        batch,
+        failure: Failure::Service {
+            error,
+            record,
+            job_retries,
+            earlier,
+        },
+    })
+}
+
+/// A target's last error, what its attempts saw, and the job's retries there.
+type TargetFailed = (
+    Box<SdkError<InvokeModelError, HttpResponse>>,
+    Box<CallRecord>,
+    u32,
+);
+
+/// One target's attempts at a request (`taken`: a place in its lane it already has): the
+/// SDK's, then the job's own retries of a throttle. The answer's rows (or why the answer
+/// holds none), else the target's failure.
+async fn at_target(
+    job: &Job,
+    target: &Target,
+    mut taken: Option<Slot>,
+    body: &[u8],
+    rows: usize,
+    batch: usize,
+) -> Result<Result<Done, Failed>, TargetFailed> {
+    let sdk = job.sdk_for(target);
     let mut job_retries = 0;
     loop {
-        let lane = job.limiter().enter(&job.region, &job.model_id).await;
-        let send = job
-            .sdk
+        let lane = match taken.take() {
+            Some(slot) => slot,
+            None => job.limiter().enter(&target.region, &target.model_id).await,
+        };
+        let send = sdk
             .invoke_model()
-            .model_id(&job.model_id)
+            .model_id(&target.model_id)
             .content_type("application/json")
             .accept("application/json")
-            .body(Blob::new(body.clone()))
+            .body(Blob::new(body.to_vec()))
             .send();
         let (result, mut record) =
             capture::recorded_in(capture::Keep::Nothing, Some(lane), send).await;
@@ -233,38 +336,32 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
         match result {
             Ok(output) => {
                 let mut out = vec![0u8; rows * job.layout.row_bytes()];
-                let body_tokens =
-                    parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out).map_err(
-                        |message| Failed {
+                let parsed = parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out);
+                let body_tokens = match parsed {
+                    Ok(tokens) => tokens,
+                    Err(message) => {
+                        return Ok(Err(Failed {
                             batch,
                             failure: Failure::Answer(message),
-                        },
-                    )?;
+                        }))
+                    }
+                };
                 let input_tokens = record
                     .header("x-amzn-bedrock-input-token-count")
                     .and_then(|v| v.trim().parse().ok())
                     .or(body_tokens)
                     .unwrap_or(0);
-                return Ok(Done {
+                return Ok(Ok(Done {
                     batch,
                     rows: out,
                     input_tokens,
-                });
+                }));
             }
             Err(error) if job_retries < job.max_retries && is_throttling(&error) => {
                 tokio::time::sleep(backoff(job_retries)).await;
                 job_retries += 1;
             }
-            Err(error) => {
-                return Err(Failed {
-                    batch,
-                    failure: Failure::Service {
-                        error: Box::new(error),
-                        record: Box::new(record),
-                        job_retries,
-                    },
-                })
-            }
+            Err(error) => return Err((Box::new(error), Box::new(record), job_retries)),
         }
     }
 }

@@ -198,10 +198,22 @@ impl Request {
                 error,
                 record,
                 job_retries,
-            } => (
-                errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context),
-                job_retries,
-            ),
+                earlier,
+            } => {
+                // Each target failed over from is the cause of the next, as for calls.
+                let mut chained: Option<PyErr> = None;
+                for (error, record) in earlier {
+                    let error =
+                        errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context);
+                    error.set_cause(py, chained.take());
+                    chained = Some(error);
+                }
+                let error = errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context);
+                if chained.is_some() {
+                    error.set_cause(py, chained);
+                }
+                (error, job_retries)
+            }
             Failure::Answer(message) => (PyValueError::new_err(message), 0),
             Failure::Panic(message) => (PyRuntimeError::new_err(message), 0),
         };

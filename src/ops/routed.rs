@@ -50,7 +50,8 @@ impl Throughput {
         })
     }
 
-    fn client_for(
+    /// The SDK client for `region`: `own` for its own Region, else one like it built once.
+    pub fn client_for(
         &self,
         own: &aws_sdk_bedrockruntime::Client,
         region: &str,
@@ -192,13 +193,13 @@ pub struct Finished<O, E> {
 }
 
 /// A probe's breaker is told how it went, or (dropped unfinished: cancelled) let go.
-struct Probe<'a> {
-    routes: Option<&'a Routes>,
-    target: &'a Target,
+pub struct Probe<'a> {
+    pub routes: Option<&'a Routes>,
+    pub target: &'a Target,
 }
 
 impl Probe<'_> {
-    fn done(self, failed: bool) {
+    pub fn done(self, failed: bool) {
         if let Some(routes) = self.routes {
             routes.record(self.target, failed);
         }
@@ -227,20 +228,7 @@ pub async fn run<Op: Operation>(
         Some(routes) => routes.targets(&own.region, &own.model_id),
         None => vec![own],
     };
-    // With a limiter, a call whose first target's lane is full starts at the first later
-    // target (closed breaker) with a free place: spare quota elsewhere is used before
-    // queueing for the first.
-    let mut spilled = match (call.limiter(), call.routes()) {
-        (Some(limiter), Some(routes)) if targets.len() > 1 => {
-            targets.iter().enumerate().find_map(|(i, t)| {
-                (i == 0 || routes.closed(t))
-                    .then(|| limiter.try_enter(&t.region, &t.model_id))
-                    .flatten()
-                    .map(|slot| (i, slot))
-            })
-        }
-        _ => None,
-    };
+    let mut spilled = first_free(call.limiter(), call.routes(), &targets);
     let start = spilled.as_ref().map_or(0, |(i, _)| *i);
     let mut first = Some(first);
     let mut earlier = Vec::new();
@@ -298,6 +286,26 @@ pub async fn run<Op: Operation>(
         earlier,
         error: None,
     }
+}
+
+/// With a limiter, a call whose first target's lane is full starts at the first later
+/// target (closed breaker) with a free place: spare quota elsewhere is used before queueing
+/// for the first. Returns that target's index and place.
+pub fn first_free(
+    limiter: Option<&Limiter>,
+    routes: Option<&Routes>,
+    targets: &[Target],
+) -> Option<(usize, Slot)> {
+    let (limiter, routes) = (limiter?, routes?);
+    if targets.len() < 2 {
+        return None;
+    }
+    targets.iter().enumerate().find_map(|(i, t)| {
+        (i == 0 || routes.closed(t))
+            .then(|| limiter.try_enter(&t.region, &t.model_id))
+            .flatten()
+            .map(|slot| (i, slot))
+    })
 }
 
 fn earlier_of<O, E>(result: SdkResult<O, E>, record: CallRecord) -> Earlier<E> {
@@ -412,7 +420,7 @@ fn is_throttle<E>(error: &SdkError<E, HttpResponse>) -> bool {
 }
 
 /// Whether another target may do better than this error, which survived its retries.
-fn fails_over<E: std::error::Error + Send + Sync + 'static>(
+pub fn fails_over<E: std::error::Error + Send + Sync + 'static>(
     error: &SdkError<E, HttpResponse>,
 ) -> bool {
     let answered = |raw: &HttpResponse| {
