@@ -18,15 +18,17 @@ use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use pyo3::PyErr;
+use pyo3::{PyErr, Python};
 use tokio::task::JoinSet;
 
 use super::model::{request_body, BodyOptions, Layout};
 use super::parse;
+use super::trace::{Span, Tracer};
 use crate::capture::{self, CallRecord};
 use crate::limiter::{Limiter, Mode};
+use crate::ops::invoke::InvokeModel;
 use crate::ops::routed::Throughput;
-use crate::runtime;
+use crate::{errors, runtime};
 
 /// First backoff after a throttled request; doubled per retry, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
@@ -50,6 +52,8 @@ pub struct Job {
     throughput: Option<Arc<Throughput>>,
     /// ...else the job's own adaptive limiter, made by [`run`].
     own: OnceLock<Limiter>,
+    /// Told of each request while OpenTelemetry instruments clients.
+    trace: Option<Tracer>,
 }
 
 impl Job {
@@ -64,8 +68,10 @@ impl Job {
         texts: Vec<String>,
         batch_size: usize,
         max_retries: u32,
+        trace: Option<Tracer>,
     ) -> Self {
         Job {
+            trace,
             sdk,
             region,
             throughput: throughput.filter(|t| t.limiter.is_some()),
@@ -117,6 +123,8 @@ pub enum Failure {
         record: Box<CallRecord>,
         job_retries: u32,
     },
+    /// The same, already the facade's exception (a traced request's span was given it).
+    Raised { error: PyErr, job_retries: u32 },
     /// The answer did not hold the vectors asked for.
     Answer(String),
     /// A bug: the request's task panicked.
@@ -217,6 +225,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
     let mut job_retries = 0;
     loop {
         let lane = job.limiter().enter(&job.region, &job.model_id).await;
+        let span = job.trace.as_ref().map(|trace| trace.begin(&body));
         let send = job
             .sdk
             .invoke_model()
@@ -233,39 +242,56 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
         match result {
             Ok(output) => {
                 let mut out = vec![0u8; rows * job.layout.row_bytes()];
-                let body_tokens =
-                    parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out).map_err(
-                        |message| Failed {
-                            batch,
-                            failure: Failure::Answer(message),
-                        },
-                    )?;
+                let parsed = parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out);
                 let input_tokens = record
                     .header("x-amzn-bedrock-input-token-count")
-                    .and_then(|v| v.trim().parse().ok())
-                    .or(body_tokens)
-                    .unwrap_or(0);
+                    .and_then(|v| v.trim().parse().ok());
+                if let Some(span) = span {
+                    // The call succeeded, as boto3's would, whatever the rows.
+                    span.succeeded(output, &mut record);
+                }
+                let body_tokens = parsed.map_err(|message| Failed {
+                    batch,
+                    failure: Failure::Answer(message),
+                })?;
                 return Ok(Done {
                     batch,
                     rows: out,
-                    input_tokens,
+                    input_tokens: input_tokens.or(body_tokens).unwrap_or(0),
                 });
             }
-            Err(error) if job_retries < job.max_retries && is_throttling(&error) => {
+            Err(error) => {
+                let retry = job_retries < job.max_retries && is_throttling(&error);
+                let failure = failure(span, error, record, job_retries);
+                if !retry {
+                    return Err(Failed { batch, failure });
+                }
+                drop(failure);
                 tokio::time::sleep(backoff(job_retries)).await;
                 job_retries += 1;
             }
-            Err(error) => {
-                return Err(Failed {
-                    batch,
-                    failure: Failure::Service {
-                        error: Box::new(error),
-                        record: Box::new(record),
-                        job_retries,
-                    },
-                })
-            }
         }
+    }
+}
+
+/// A failed request's failure; a traced one's span is ended with its exception.
+fn failure(
+    span: Option<Span<'_>>,
+    error: SdkError<InvokeModelError, HttpResponse>,
+    record: CallRecord,
+    job_retries: u32,
+) -> Failure {
+    match span {
+        None => Failure::Service {
+            error: Box::new(error),
+            record: Box::new(record),
+            job_retries,
+        },
+        Some(span) => Python::attach(|py| {
+            let error = errors::from_sdk::<InvokeModel, _>(py, error, &record, span.context());
+            span.failed(py, &error);
+            Failure::Raised { error, job_retries }
+        }),
     }
 }
 

@@ -9,6 +9,7 @@ mod job;
 mod model;
 mod parse;
 mod scanner;
+mod trace;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +56,7 @@ struct EmbedOptions {
 
 /// Embeds `texts`, blocking (GIL released, Ctrl-C aware).
 #[pyfunction]
-#[pyo3(signature = (client, texts, options, progress=None, out=None))]
+#[pyo3(signature = (client, texts, options, progress=None, out=None, trace=None))]
 fn embed<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
@@ -63,9 +64,10 @@ fn embed<'py>(
     options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
     out: Option<CallerArray>,
+    trace: Option<Py<PyAny>>,
 ) -> PyResult<Embedded<Bound<'py, PyAny>>> {
     let max_concurrency = options.max_concurrency;
-    let request = Request::new(client, texts, options)?;
+    let request = Request::new(client, texts, options, trace)?;
     let target = request.target(py, out)?;
     let (columns, dtype) = (
         request.job.layout.columns,
@@ -81,7 +83,7 @@ fn embed<'py>(
 
 /// Awaitable `embed`; cancelling it aborts every request in flight.
 #[pyfunction]
-#[pyo3(signature = (client, texts, options, progress=None, out=None))]
+#[pyo3(signature = (client, texts, options, progress=None, out=None, trace=None))]
 fn embed_async<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
@@ -89,9 +91,10 @@ fn embed_async<'py>(
     options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
     out: Option<CallerArray>,
+    trace: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let max_concurrency = options.max_concurrency;
-    let request = Request::new(client, texts, options)?;
+    let request = Request::new(client, texts, options, trace)?;
     let target = request.target(py, out)?;
     let result = target.result(py);
     let sink = sink(target, progress.map(Bound::unbind));
@@ -117,6 +120,7 @@ impl Request {
         client: &Bound<'_, NativeClient>,
         texts: &Bound<'_, PyAny>,
         options: EmbedOptions,
+        trace: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let model_id = options.model_id;
         let family = resolve_family(&model_id, options.family.as_deref())?;
@@ -146,6 +150,7 @@ impl Request {
             extra,
         };
         let client = client.get();
+        let trace = trace.map(|tracer| trace::Tracer::new(tracer, client.context()));
         let job = Job::new(
             client.sdk().clone(),
             client.region().to_owned(),
@@ -156,6 +161,7 @@ impl Request {
             owned_texts(texts)?,
             batch_size,
             options.max_retries,
+            trace,
         );
         Ok(Request {
             job: Arc::new(job),
@@ -202,6 +208,7 @@ impl Request {
                 errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context),
                 job_retries,
             ),
+            Failure::Raised { error, job_retries } => (error, job_retries),
             Failure::Answer(message) => (PyValueError::new_err(message), 0),
             Failure::Panic(message) => (PyRuntimeError::new_err(message), 0),
         };
