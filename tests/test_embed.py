@@ -538,3 +538,28 @@ def test_ctrl_c_interrupts_embed(stalled: Stalled) -> None:
         assert child.wait(timeout=10) == 0
     assert line[0] == "interrupted" and float(line[1]) - sent < 1.0
     assert wait_until(lambda: stalled.open_connections() == 0)
+
+
+def test_untraced_jobs_pass_no_tracer_and_load_no_opentelemetry(
+    native: bedrock_cris.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without BedrockCrisInstrumentor the pipeline gets no tracer (so its requests never take
+    # the GIL for one) and nothing of OpenTelemetry is imported (with it: tests/integrations).
+    from bedrock_cris import _native
+
+    calls: list[int] = []
+    for name in ("embed", "embed_async"):
+        real = getattr(_native, name)
+
+        def spy(*args: Any, _real: Any = real) -> Any:
+            calls.append(len(args))
+            return _real(*args)
+
+        monkeypatch.setattr(_native, name, spy)
+    native.embed(texts_of(3), batch_size=1)
+    asyncio.run(native.aembed(texts_of(3)))
+    bedrock_cris.embed(texts_of(2), client=native)
+    assert calls == [5, 5, 5]  # client, texts, options, progress, out: no trace argument
+    assert not [
+        name for name in sys.modules if name.startswith(("opentelemetry", "bedrock_cris.otel"))
+    ]

@@ -12,13 +12,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping
 
-from bedrock_cris import _native
-from bedrock_cris._native import NativeClient
+from bedrock_cris import _native, _tracing
 
 TYPE_CHECKING = False  # typing costs start-up ~10 ms; only checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
+    from bedrock_cris._native_api import Client
     from bedrock_cris._native_requests import EmbedRequest
     from bedrock_cris._types import EmbeddingType, InputType, ModelFamily, Progress
 else:
@@ -274,28 +274,39 @@ def _out_target(out: Any, rows: int, options: Mapping[str, Any]) -> tuple[int, i
     return out.ctypes.data, out.nbytes, out
 
 
-def embed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
-    """Blocking ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.embed`)."""
+def embed_with(client: Client, request: EmbedRequest) -> Embeddings:
+    """Blocking ``embed`` of a checked request on ``client`` (see :func:`bedrock_cris.embed`)."""
     texts, options = request.texts, request.options
     target = _out_target(options["out"], len(texts), options)
     bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = _native.embed(native, texts, _pipeline_options(options), callback, target)
+        native, pipeline = client._native, _pipeline_options(options)
+        traced = _tracing.embed_job
+        if traced is None:  # not instrumented: nothing else is looked at
+            outcome = _native.embed(native, texts, pipeline, callback, target)
+        else:
+            with traced(client._meta, request) as job:
+                outcome = job.done(_native.embed(native, texts, pipeline, callback, target, job))
     finally:
         if bar is not None:
             bar.close()
     return _result(outcome, len(texts), options)
 
 
-async def aembed_with(native: NativeClient, request: EmbedRequest) -> Embeddings:
-    """Awaitable ``embed`` of a checked request on ``native`` (see :func:`bedrock_cris.aembed`)."""
+async def aembed_with(client: Client, request: EmbedRequest) -> Embeddings:
+    """Awaitable ``embed`` of a checked request on ``client`` (see :func:`bedrock_cris.aembed`)."""
     texts, options = request.texts, request.options
     target = _out_target(options["out"], len(texts), options)
     bar, callback = _progress(options["progress"], len(texts))
     try:
-        outcome = await _native.embed_async(
-            native, texts, _pipeline_options(options), callback, target
-        )
+        native, pipeline = client._native, _pipeline_options(options)
+        traced = _tracing.embed_job
+        if traced is None:
+            outcome = await _native.embed_async(native, texts, pipeline, callback, target)
+        else:
+            with traced(client._meta, request) as job:
+                running = _native.embed_async(native, texts, pipeline, callback, target, job)
+                outcome = job.done(await running)
     finally:
         if bar is not None:
             bar.close()

@@ -177,6 +177,7 @@ def embed(
     options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
     out: tuple[int, int, Any] | None = None,
+    trace: Any = None,
 ) -> tuple[bytearray | None, int, str, int]:
     """Embeds ``texts`` into one little-endian buffer (GIL released, Ctrl-C aware).
 
@@ -185,7 +186,11 @@ def embed(
     ``batch_size``, ``max_concurrency``, ``max_retries`` and ``extra_body`` (JSON text or None).
     Returns ``(buffer, columns, dtype, input_tokens)``; ``buffer`` holds one row per text,
     or is ``None`` when ``out`` (the address and size in bytes of the caller's C-contiguous
-    array, and the array, held until the job ends) received the rows.
+    array, and the array, held until the job ends) received the rows. ``trace``
+    (``bedrock_cris.otel``'s, while OpenTelemetry instruments clients) is told of each
+    request: ``begin(body)`` before it is sent returns a token (None: not traced), and
+    ``end(token, result, error)`` after it gets the facade's ``invoke_model`` result or
+    exception, or neither when the job stopped first.
     """
 
 def embed_async(
@@ -194,6 +199,7 @@ def embed_async(
     options: Mapping[str, Any],
     progress: Callable[[int], object] | None = None,
     out: tuple[int, int, Any] | None = None,
+    trace: Any = None,
 ) -> Awaitable[tuple[bytearray | None, int, str, int]]:
     """Awaitable :func:`embed`; cancelling it aborts every request in flight."""
 

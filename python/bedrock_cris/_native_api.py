@@ -132,6 +132,7 @@ class Client:
             config=config,
         )
         self._native = native
+        self._meta = meta  # region, endpoint, service model (OpenTelemetry's spans read them)
         self._spec = meta._spec  # what a pickle carries (see _client.Session._native_client)
         self.region: str = meta.region_name
         self.model = model
@@ -143,6 +144,7 @@ class Client:
         """A native-API client sharing a facade client's connections and configuration."""
         self = cls.__new__(cls)
         self._native = client._native
+        self._meta = client.meta
         self._spec = client.meta._spec
         self.region = client.meta.region_name
         self.model = model
@@ -246,13 +248,13 @@ class Client:
             ValueError: An unknown model family or an unsupported type or size, or an ``out``
                 of the wrong shape or dtype (before any request).
         """
-        return embed_with(self._native, EmbedRequest(texts, options))
+        return embed_with(self, EmbedRequest(texts, options))
 
     async def aembed(
         self, texts: str | Sequence[str], **options: Unpack[EmbedOptions]
     ) -> Embeddings:
         """Awaitable :meth:`embed`; cancelling it cancels every request in flight."""
-        return await aembed_with(self._native, EmbedRequest(texts, options))
+        return await aembed_with(self, EmbedRequest(texts, options))
 
     # -- sending a checked request (the module functions check before choosing a client)
 
@@ -378,7 +380,7 @@ def embed(
 ) -> Embeddings:
     """Embeds any number of texts (see :meth:`Client.embed` for the options)."""
     request = EmbedRequest(texts, options, region)
-    return embed_with(_resolve(client, region)._native, request)
+    return embed_with(_resolve(client, region), request)
 
 
 async def aembed(
@@ -390,4 +392,4 @@ async def aembed(
 ) -> Embeddings:
     """Awaitable :func:`embed`; cancelling it cancels every request in flight."""
     request = EmbedRequest(texts, options, region)
-    return await aembed_with(_resolve(client, region)._native, request)
+    return await aembed_with(_resolve(client, region), request)

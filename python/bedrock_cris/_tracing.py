@@ -4,7 +4,8 @@ instruments clients (set by ``bedrock_cris.otel``) or the client has event handl
 Each client keeps the answer in its own ``_hooked`` attribute, an instance attribute because
 reading one costs a few nanoseconds where a class attribute reached through the instance
 costs ~40 on Python 3.11. Kept apart from ``otel`` so that nothing here imports
-OpenTelemetry: ``sync_wrapper`` / ``async_wrapper`` are None until ``instrument()``."""
+OpenTelemetry: ``sync_wrapper`` / ``async_wrapper`` / ``embed_job`` are None until
+``instrument()``."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["async_wrapper", "refresh_all", "register", "sync_wrapper"]
+__all__ = ["async_wrapper", "embed_job", "refresh_all", "register", "sync_wrapper"]
 
 #: ``wrapper(call, client, (operation, params), {})``: traces ``call(operation, params)``.
 sync_wrapper: Callable[..., Any] | None = None
 #: The same for the asyncio client; ``call`` returns an awaitable.
 async_wrapper: Callable[..., Any] | None = None
+#: ``embed_job(meta, request)``: a context manager around one embed job (its span), giving
+#: the tracer the native pipeline tells of each request (``_native.embed``'s ``trace``).
+embed_job: Callable[..., Any] | None = None
 #: Whether ``instrument()`` is in effect.
 instrumented = False
 #: Every live facade client, so ``instrument()`` can update their flags.

@@ -21,16 +21,18 @@ use aws_sdk_bedrockruntime::operation::invoke_model::InvokeModelError;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use pyo3::PyErr;
+use pyo3::{PyErr, Python};
 use tokio::task::JoinSet;
 
 use super::model::{request_body, BodyOptions, Layout};
 use super::parse;
+use super::trace::{Span, Tracer};
 use crate::capture::{self, CallRecord};
 use crate::limiter::{Limiter, Mode, Slot};
+use crate::ops::invoke::InvokeModel;
 use crate::ops::routed::{self, Probe, Throughput};
 use crate::routes::{Pass, Routes, Target};
-use crate::runtime;
+use crate::{errors, runtime};
 
 /// First backoff after a throttled request; doubled per retry, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
@@ -54,6 +56,8 @@ pub struct Job {
     throughput: Option<Arc<Throughput>>,
     /// ...else the job's own adaptive limiter, made by [`run`].
     own: OnceLock<Limiter>,
+    /// Told of each request while OpenTelemetry instruments clients.
+    trace: Option<Tracer>,
 }
 
 impl Job {
@@ -68,8 +72,10 @@ impl Job {
         texts: Vec<String>,
         batch_size: usize,
         max_retries: u32,
+        trace: Option<Tracer>,
     ) -> Self {
         Job {
+            trace,
             sdk,
             region,
             throughput,
@@ -136,21 +142,36 @@ pub struct Done {
     pub input_tokens: u64,
 }
 
-/// A target's error and what its attempts saw.
-pub type Answered = (
-    Box<SdkError<InvokeModelError, HttpResponse>>,
-    Box<CallRecord>,
-);
+/// A target's last error and what its attempts saw, or (a traced request,
+/// whose span was given it) already the facade's exception.
+pub enum TargetError {
+    Sdk(
+        Box<SdkError<InvokeModelError, HttpResponse>>,
+        Box<CallRecord>,
+    ),
+    Raised(PyErr),
+}
+
+impl TargetError {
+    /// The facade's exception for this error.
+    pub fn into_pyerr(self, py: Python<'_>, context: &crate::ops::CallContext) -> PyErr {
+        match self {
+            Self::Sdk(error, record) => {
+                errors::from_sdk::<InvokeModel, _>(py, *error, &record, context)
+            }
+            Self::Raised(error) => error,
+        }
+    }
+}
 
 /// Why a request failed for good.
 pub enum Failure {
     /// The SDK call failed (after its own retries and the job's, at every target).
     Service {
-        error: Box<SdkError<InvokeModelError, HttpResponse>>,
-        record: Box<CallRecord>,
+        error: TargetError,
         job_retries: u32,
         /// The errors of the targets failed over from, in the order they were tried.
-        earlier: Vec<Answered>,
+        earlier: Vec<TargetError>,
     },
     /// The answer did not hold the vectors asked for.
     Answer(String),
@@ -253,8 +274,8 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
     let routes = job.routes();
     let mut spilled = routed::first_free(Some(job.limiter()), routes, &targets);
     let start = spilled.as_ref().map_or(0, |(i, _)| *i);
-    let mut earlier: Vec<Answered> = Vec::new();
-    let mut last: Option<(Answered, u32)> = None;
+    let mut earlier: Vec<TargetError> = Vec::new();
+    let mut last: Option<(TargetError, u32)> = None;
     let mut tried = 0;
     for (i, target) in targets.iter().enumerate().skip(start) {
         let pass = routes.map_or(Pass::Go, |r| r.pass(target));
@@ -265,7 +286,7 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
         tried += 1;
         let probe = Probe { routes, target };
         let place = spilled.take().map(|(_, slot)| slot);
-        let (error, record, job_retries) =
+        let (error, job_retries, fails_over) =
             match at_target(&job, target, place, &body, rows, batch).await {
                 Ok(done) => {
                     probe.done(false);
@@ -273,35 +294,29 @@ async fn one_request(job: Arc<Job>, batch: usize) -> Result<Done, Failed> {
                 }
                 Err(failed) => failed,
             };
-        let fails_over = routed::fails_over(&error);
         probe.done(fails_over);
-        if let Some((answered, _)) = last.take() {
-            earlier.push(answered);
+        if let Some((error, _)) = last.take() {
+            earlier.push(error);
         }
-        last = Some(((error, record), job_retries));
+        last = Some((error, job_retries));
         if !fails_over {
             break;
         }
     }
-    let ((error, record), job_retries) =
+    let (error, job_retries) =
         last.unwrap_or_else(|| unreachable!("a request tries one target at least"));
     Err(Failed {
         batch,
         failure: Failure::Service {
             error,
-            record,
             job_retries,
             earlier,
         },
     })
 }
 
-/// A target's last error, what its attempts saw, and the job's retries there.
-type TargetFailed = (
-    Box<SdkError<InvokeModelError, HttpResponse>>,
-    Box<CallRecord>,
-    u32,
-);
+/// A target's last error, the job's retries there, and whether it fails over.
+type TargetFailed = (TargetError, u32, bool);
 
 /// One target's attempts at a request (`taken`: a place in its lane it already has): the
 /// SDK's, then the job's own retries of a throttle. The answer's rows (or why the answer
@@ -321,6 +336,7 @@ async fn at_target(
             Some(slot) => slot,
             None => job.limiter().enter(&target.region, &target.model_id).await,
         };
+        let span = job.trace.as_ref().map(|trace| trace.begin(body));
         let send = sdk
             .invoke_model()
             .model_id(&target.model_id)
@@ -337,6 +353,10 @@ async fn at_target(
             Ok(output) => {
                 let mut out = vec![0u8; rows * job.layout.row_bytes()];
                 let parsed = parse::answer_into(&job.layout, output.body.as_ref(), rows, &mut out);
+                if let Some(span) = span {
+                    // The call succeeded, as boto3's would, whatever the rows.
+                    span.succeeded(output, &mut record);
+                }
                 let body_tokens = match parsed {
                     Ok(tokens) => tokens,
                     Err(message) => {
@@ -357,12 +377,34 @@ async fn at_target(
                     input_tokens,
                 }));
             }
-            Err(error) if job_retries < job.max_retries && is_throttling(&error) => {
+            Err(error) => {
+                let retry = job_retries < job.max_retries && is_throttling(&error);
+                let fails_over = routed::fails_over(&error);
+                let failure = target_error(span, error, record);
+                if !retry {
+                    return Err((failure, job_retries, fails_over));
+                }
+                drop(failure);
                 tokio::time::sleep(backoff(job_retries)).await;
                 job_retries += 1;
             }
-            Err(error) => return Err((Box::new(error), Box::new(record), job_retries)),
         }
+    }
+}
+
+/// A target's error; a traced request's span is ended with its exception.
+fn target_error(
+    span: Option<Span<'_>>,
+    error: SdkError<InvokeModelError, HttpResponse>,
+    record: CallRecord,
+) -> TargetError {
+    match span {
+        None => TargetError::Sdk(Box::new(error), Box::new(record)),
+        Some(span) => Python::attach(|py| {
+            let error = errors::from_sdk::<InvokeModel, _>(py, error, &record, span.context());
+            span.failed(py, &error);
+            TargetError::Raised(error)
+        }),
     }
 }
 

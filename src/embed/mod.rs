@@ -9,6 +9,7 @@ mod job;
 mod model;
 mod parse;
 mod scanner;
+mod trace;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +21,8 @@ use pyo3::types::{PyByteArray, PyString};
 use serde_json::{Map, Value};
 
 use crate::client::NativeClient;
-use crate::ops::invoke::InvokeModel;
 use crate::ops::CallContext;
-use crate::{errors, runtime};
+use crate::runtime;
 use job::{Done, Failure, Job, Stop};
 use model::{BodyOptions, Family, Layout};
 
@@ -55,7 +55,7 @@ struct EmbedOptions {
 
 /// Embeds `texts`, blocking (GIL released, Ctrl-C aware).
 #[pyfunction]
-#[pyo3(signature = (client, texts, options, progress=None, out=None))]
+#[pyo3(signature = (client, texts, options, progress=None, out=None, trace=None))]
 fn embed<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
@@ -63,9 +63,10 @@ fn embed<'py>(
     options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
     out: Option<CallerArray>,
+    trace: Option<Py<PyAny>>,
 ) -> PyResult<Embedded<Bound<'py, PyAny>>> {
     let max_concurrency = options.max_concurrency;
-    let request = Request::new(client, texts, options)?;
+    let request = Request::new(client, texts, options, trace)?;
     let target = request.target(py, out)?;
     let (columns, dtype) = (
         request.job.layout.columns,
@@ -81,7 +82,7 @@ fn embed<'py>(
 
 /// Awaitable `embed`; cancelling it aborts every request in flight.
 #[pyfunction]
-#[pyo3(signature = (client, texts, options, progress=None, out=None))]
+#[pyo3(signature = (client, texts, options, progress=None, out=None, trace=None))]
 fn embed_async<'py>(
     py: Python<'py>,
     client: &Bound<'py, NativeClient>,
@@ -89,9 +90,10 @@ fn embed_async<'py>(
     options: EmbedOptions,
     progress: Option<Bound<'py, PyAny>>,
     out: Option<CallerArray>,
+    trace: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let max_concurrency = options.max_concurrency;
-    let request = Request::new(client, texts, options)?;
+    let request = Request::new(client, texts, options, trace)?;
     let target = request.target(py, out)?;
     let result = target.result(py);
     let sink = sink(target, progress.map(Bound::unbind));
@@ -117,6 +119,7 @@ impl Request {
         client: &Bound<'_, NativeClient>,
         texts: &Bound<'_, PyAny>,
         options: EmbedOptions,
+        trace: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let model_id = options.model_id;
         let family = resolve_family(&model_id, options.family.as_deref())?;
@@ -146,6 +149,7 @@ impl Request {
             extra,
         };
         let client = client.get();
+        let trace = trace.map(|tracer| trace::Tracer::new(tracer, client.context()));
         let job = Job::new(
             client.sdk().clone(),
             client.region().to_owned(),
@@ -156,6 +160,7 @@ impl Request {
             owned_texts(texts)?,
             batch_size,
             options.max_retries,
+            trace,
         );
         Ok(Request {
             job: Arc::new(job),
@@ -196,19 +201,17 @@ impl Request {
         let (cause, job_retries) = match failed.failure {
             Failure::Service {
                 error,
-                record,
                 job_retries,
                 earlier,
             } => {
                 // Each target failed over from is the cause of the next, as for calls.
                 let mut chained: Option<PyErr> = None;
-                for (error, record) in earlier {
-                    let error =
-                        errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context);
+                for error in earlier {
+                    let error = error.into_pyerr(py, &self.context);
                     error.set_cause(py, chained.take());
                     chained = Some(error);
                 }
-                let error = errors::from_sdk::<InvokeModel, _>(py, *error, &record, &self.context);
+                let error = error.into_pyerr(py, &self.context);
                 if chained.is_some() {
                     error.set_cause(py, chained);
                 }

@@ -108,6 +108,120 @@ def test_spans_and_metrics_equal_the_botocore_instrumentations(
     assert "gen_ai.client.token.usage" in theirs.metric_facts()
 
 
+COHERE = "global.cohere.embed-v4:0"
+TITAN = "amazon.titan-embed-text-v2:0"
+ERRORS = {
+    "ThrottlingException": "Too many requests",
+    "ValidationException": "Input is too long for requested model.",
+}
+
+
+def embed_jobs(client: Any, emulator: Any) -> None:
+    """Embed jobs making, in order: 3 requests (5 texts, 2 a request), a throttled request the
+    job retries, a request that fails the job, a Titan request."""
+    import bedrock_cris
+
+    native = bedrock_cris.Client.wrap(client)
+    native.embed([f"text {i}" for i in range(5)], model=COHERE, batch_size=2, max_concurrency=1)
+    emulator.fail(COHERE, "ThrottlingException", message=ERRORS["ThrottlingException"], times=1)
+    native.embed(["one"], model=COHERE, max_retries=1)
+    emulator.fail(COHERE, "ValidationException", message=ERRORS["ValidationException"], times=1)
+    with pytest.raises(bedrock_cris.EmbeddingError):
+        native.embed(["two"], model=COHERE)
+    native.embed(["three"], model=TITAN)
+
+
+def same_requests_with_boto3(client: Any, requests: list[Any], emulator: Any) -> None:
+    """Each request an embed job sent, sent again by boto3's ``invoke_model`` (its fault too)."""
+    from urllib.parse import unquote
+
+    for request in requests:
+        model = unquote(request["path"].split("/")[2])
+        fault = request["fault"]
+        kwargs = {"contentType": "application/json", "accept": "application/json"}
+        if fault is None:
+            client.invoke_model(modelId=model, body=request["body"], **kwargs)
+            continue
+        code = fault.removeprefix("error:")
+        emulator.fail(model, code, message=ERRORS[code], times=1)
+        with pytest.raises(client.exceptions.ClientError):
+            client.invoke_model(modelId=model, body=request["body"], **kwargs)
+
+
+def test_embed_requests_get_the_spans_of_boto3s_invoke_model(
+    clients: dict[str, Any], emulator: Any, telemetry: tuple[Telemetry, Telemetry]
+) -> None:
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    theirs, ours = telemetry
+    embed_jobs(clients["bedrock_cris"], emulator)
+    requests = emulator.requests
+    assert len(requests) == 7
+    same_requests_with_boto3(clients["boto3"], requests, emulator)
+    expected = theirs.span_facts()
+    assert [name for name, *_ in expected] == [f"chat {COHERE}"] * 6 + [f"text_completion {TITAN}"]
+    assert [status for _, _, _, status, _ in expected].count(StatusCode.ERROR) == 2
+    ours_requests = [fact for fact in ours.span_facts() if fact[1] is SpanKind.CLIENT]
+    assert ours_requests == expected
+    assert ours.metric_facts() == theirs.metric_facts()
+    assert "gen_ai.client.operation.duration" in theirs.metric_facts()  # the errors'
+
+    # One span per job, the parent of its requests' spans.
+    spans = ours.spans.get_finished_spans()
+    jobs = [span for span in spans if span.kind is SpanKind.INTERNAL]
+    assert [span.name for span in jobs] == [f"embeddings {COHERE}"] * 3 + [f"embeddings {TITAN}"]
+    children = [
+        sum(1 for s in spans if s.parent is not None and s.parent.span_id == job.context.span_id)
+        for job in jobs
+    ]
+    assert children == [3, 2, 1, 1]
+    first, _, failed, _ = jobs
+    assert first.attributes["gen_ai.operation.name"] == "embeddings"
+    assert first.attributes["gen_ai.usage.input_tokens"] > 0
+    assert first.attributes["bedrock_cris.embed.texts"] == 5
+    assert failed.status.status_code is StatusCode.ERROR
+    assert failed.attributes["error.type"] == "ValidationException"
+
+
+def test_aembed_and_its_requests_are_traced_alike(
+    clients: dict[str, Any], emulator: Any, telemetry: tuple[Telemetry, Telemetry]
+) -> None:
+    import asyncio
+
+    import bedrock_cris
+
+    theirs, ours = telemetry
+    native = bedrock_cris.Client.wrap(clients["bedrock_cris"])
+    asyncio.run(native.aembed(["one", "two", "three"], model=COHERE, batch_size=2))
+    same_requests_with_boto3(clients["boto3"], emulator.requests, emulator)
+    requests = sorted(f for f in ours.span_facts() if f[1].name == "CLIENT")
+    assert requests == sorted(theirs.span_facts()) and len(requests) == 2
+    assert [name for name, *_ in ours.span_facts()][-1] == f"embeddings {COHERE}"
+
+
+def test_uninstrumented_embed_jobs_pass_no_tracer(
+    clients: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bedrock_cris
+    from bedrock_cris import _native
+
+    traces = []
+    real = _native.embed
+
+    def spy(*args: Any) -> Any:
+        traces.append(args[5] if len(args) > 5 else None)
+        return real(*args)
+
+    monkeypatch.setattr(_native, "embed", spy)
+    native = bedrock_cris.Client.wrap(clients["bedrock_cris"])
+    instrumentor = BedrockCrisInstrumentor()
+    instrumentor.instrument(tracer_provider=Telemetry().tracer_provider)
+    native.embed(["traced"], model=COHERE)
+    instrumentor.uninstrument()
+    native.embed(["not traced"], model=COHERE)
+    assert traces[0] is not None and traces[1:] == [None]
+
+
 def test_asyncio_calls_get_aiobotocores_spans(emulator: Any) -> None:
     import asyncio
 
