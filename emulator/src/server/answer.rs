@@ -132,6 +132,7 @@ pub(super) async fn unary(
                 }
             };
             let pacing = Pacing {
+                pacer: &shared.pacer,
                 first_event,
                 between_events: shared.event_delay().saturating_add(per_token),
             };

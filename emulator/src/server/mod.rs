@@ -60,6 +60,7 @@ pub(crate) fn run(listener: StdListener, shared: Arc<Shared>, stop: oneshot::Rec
         let Ok(listener) = TcpListener::from_std(listener) else {
             return;
         };
+        tokio::spawn(Arc::clone(&shared.pacer).drive());
         accept_loop(listener, shared, stop).await;
     });
     // Dropping the runtime cancels every connection task, stalled streams included.

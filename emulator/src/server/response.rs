@@ -7,13 +7,17 @@ use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE};
 use hyper::{Response, StatusCode};
 
+use std::sync::Arc;
+
 use crate::errors::ApiError;
 use crate::eventstream::{ResponseBody, Tail};
+use crate::pacing::{Pacer, Schedule};
 use crate::reply::{Reply, ReplyBody};
 
 /// When stream events are sent.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Pacing {
+pub(super) struct Pacing<'a> {
+    pub pacer: &'a Arc<Pacer>,
     pub first_event: Duration,
     pub between_events: Duration,
 }
@@ -41,7 +45,7 @@ pub(super) fn base_response(
 pub(super) fn ok_response(
     reply: Reply,
     tail: Tail,
-    pacing: Pacing,
+    pacing: Pacing<'_>,
     stall_after: Option<usize>,
     request_id: &str,
 ) -> Response<ResponseBody> {
@@ -56,13 +60,21 @@ pub(super) fn ok_response(
                 Some(n) => {
                     let part = Bytes::from(bytes);
                     let part = part.slice(..n.min(part.len()));
-                    ResponseBody::events(vec![part], Duration::ZERO, Duration::ZERO, Tail::Stall)
+                    ResponseBody::events(vec![part], None, Tail::Stall)
                 }
                 None => ResponseBody::full(bytes),
             }
         }
         ReplyBody::Events(frames) => {
-            ResponseBody::events(frames, pacing.first_event, pacing.between_events, tail)
+            let paced = !(pacing.first_event.is_zero() && pacing.between_events.is_zero());
+            let schedule = paced.then(|| {
+                Schedule::new(
+                    Arc::clone(pacing.pacer),
+                    pacing.first_event,
+                    pacing.between_events,
+                )
+            });
+            ResponseBody::events(frames, schedule, tail)
         }
     };
     builder

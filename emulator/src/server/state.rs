@@ -10,6 +10,7 @@ use hyper::http::request::Parts;
 use crate::auth::{self, AuthConfig};
 use crate::faults::FaultRegistry;
 use crate::ops::async_invoke::AsyncJobs;
+use crate::pacing::Pacer;
 use crate::quota::Quotas;
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::scripted::ScriptedReplies;
@@ -38,6 +39,8 @@ pub(crate) struct Shared {
     pub scripted: ScriptedReplies,
     /// Requests- and tokens-per-minute quotas, and usage, per Region and model id.
     pub quotas: Quotas,
+    /// The clock paced stream events are sent on (driven by the server's runtime).
+    pub pacer: Arc<Pacer>,
     /// The Region of requests whose credential scope names none (bearer tokens, unsigned).
     default_region: RwLock<Arc<str>>,
     request_nonce: u64,
@@ -72,6 +75,7 @@ impl Shared {
             per_token_us: AtomicU64::new(0),
             scripted: ScriptedReplies::default(),
             quotas: Quotas::default(),
+            pacer: Arc::new(Pacer::default()),
             default_region: RwLock::new(Arc::from(DEFAULT_REGION)),
             request_nonce: mix64(
                 now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
