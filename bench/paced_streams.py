@@ -33,7 +33,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -160,7 +159,7 @@ async def _async_streams(
         try:
             response = await open_stream()
             await tally.arun(start, response["stream"])
-        except Exception as e:  # noqa: BLE001 - a lost stream is a figure, not a crash
+        except Exception as e:  # a lost stream is a figure, not a crash
             tally.failed.append(repr(e)[:200])
 
     t0 = time.perf_counter()
@@ -185,13 +184,13 @@ def _thread_streams(
                 time.sleep(delay)
             try:
                 tally.run(start, open_stream()["stream"])
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 tally.failed.append(repr(e)[:200])
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for t in pool:
         t.start()
-    starts.extend(_starts(time.perf_counter(), streams, 0.0))
+    starts.extend(_starts(time.perf_counter(), streams, spread))
     gate.set()
     for t in pool:
         t.join()
@@ -227,7 +226,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     if args.contender in ("ours-threads", "boto3-64"):
         threads = shape.streams if args.contender == "ours-threads" else 64
         client = _client(args.contender, args.endpoint, threads)
-        tally.expected = sum(1 for _ in client.converse_stream(modelId=warm, messages=MESSAGES)["stream"])
+        tally.expected = sum(
+            1 for _ in client.converse_stream(modelId=warm, messages=MESSAGES)["stream"]
+        )
         tally.expected += shape.deltas - 1
         begin()
         _thread_streams(
@@ -316,9 +317,13 @@ def _bin_quantile(bins: list[int], q: float) -> float:
 # -- the parent: one emulator, one child per row ----------------------------------------------
 
 
-def start_emulator(python: str, shape: Shape, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(
+    python: str, shape: Shape, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], str]:
+    command = [python, "-m", "bedrock_cris.emulator", "--port", "0", "--record-limit", "0"]
+    command += ["--time-to-first-token", str(shape.first_token), "--per-token", str(shape.interval)]
     process = subprocess.Popen(
-        [python, "-m", "bedrock_cris.emulator", "--port", "0", "--record-limit", "0"],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -329,13 +334,12 @@ def start_emulator(python: str, shape: Shape, env: dict[str, str]) -> tuple[subp
     if not url.startswith("http"):
         process.kill()
         raise SystemExit(f"the emulator did not start (said {url!r})")
-    body = json.dumps({"time_to_first_token": shape.first_token, "per_token": shape.interval})
-    request = urllib.request.Request(f"{url}/_emulator/latency", body.encode(), method="PUT")
-    urllib.request.urlopen(request, timeout=10).read()
     return process, url
 
 
-def run_rows(python: str, shape: Shape, env: dict[str, str], only: set[str] | None) -> list[tuple[str, dict[str, Any] | str]]:
+def run_rows(
+    python: str, shape: Shape, env: dict[str, str], only: set[str] | None
+) -> list[tuple[str, dict[str, Any] | str]]:
     emulator, url = start_emulator(python, shape, env)
     rows: list[tuple[str, dict[str, Any] | str]] = []
     try:
