@@ -55,7 +55,9 @@ def test_many_paced_streams_keep_their_schedule(emulator: Any) -> None:
     model = f"emulator.deltas.{deltas}.{MODEL}"
 
     async def main() -> list[tuple[float, list[float]]]:
-        async with bedrock_cris.aio.client(**client_kwargs(emulator.endpoint_url)) as client:
+        async with bedrock_cris.aio.client(
+            "bedrock-runtime", **client_kwargs(emulator.endpoint_url)
+        ) as client:
 
             async def one() -> tuple[float, list[float]]:
                 started = time.perf_counter()
