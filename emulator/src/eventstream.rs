@@ -12,6 +12,7 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 
 use crate::errors::ApiError;
+use crate::pacing::Schedule;
 
 fn encode(message: &Message) -> Bytes {
     let mut out = Vec::with_capacity(message.payload().len() + 96);
@@ -104,7 +105,9 @@ pub enum ResponseBody {
     Full(Option<Bytes>),
     Events {
         frames: std::collections::VecDeque<Bytes>,
-        delay: Duration,
+        /// When each frame is due (None: all at once).
+        schedule: Option<Schedule>,
+        /// The pause before a cut or stall (see `settled`).
         pause: Option<Pin<Box<tokio::time::Sleep>>>,
         tail: Tail,
         /// Whether the pause that lets hyper flush the last frames before a cut or stall ran.
@@ -142,12 +145,12 @@ impl ResponseBody {
         ResponseBody::Full(Some(bytes.into()))
     }
 
-    /// Sends `frames`, the first after `first_delay`, the others `delay` apart.
-    pub fn events(frames: Vec<Bytes>, first_delay: Duration, delay: Duration, tail: Tail) -> Self {
+    /// Sends `frames` on `schedule` (as fast as hyper takes them without one).
+    pub fn events(frames: Vec<Bytes>, schedule: Option<Schedule>, tail: Tail) -> Self {
         ResponseBody::Events {
             frames: frames.into(),
-            delay,
-            pause: (!first_delay.is_zero()).then(|| Box::pin(tokio::time::sleep(first_delay))),
+            schedule,
+            pause: None,
             tail,
             settled: false,
         }
@@ -168,7 +171,7 @@ impl Body for ResponseBody {
             ResponseBody::Counted { body, .. } => Pin::new(body.as_mut()).poll_frame(cx),
             ResponseBody::Events {
                 frames,
-                delay,
+                schedule,
                 pause,
                 tail,
                 settled,
@@ -179,13 +182,13 @@ impl Body for ResponseBody {
                     }
                     *pause = None;
                 }
-                match frames.pop_front() {
-                    Some(frame) => {
-                        if !delay.is_zero() {
-                            *pause = Some(Box::pin(tokio::time::sleep(*delay)));
-                        }
-                        Poll::Ready(Some(Ok(Frame::data(frame))))
+                if let (Some(schedule), false) = (schedule.as_mut(), frames.is_empty()) {
+                    if schedule.poll_next(cx).is_pending() {
+                        return Poll::Pending;
                     }
+                }
+                match frames.pop_front() {
+                    Some(frame) => Poll::Ready(Some(Ok(Frame::data(frame)))),
                     None if *tail != Tail::Finish && !*settled => {
                         // hyper writes frames out when the body is pending; without this pause
                         // a cut would drop frames that were produced but not yet sent.

@@ -89,6 +89,7 @@ mod generate;
 mod model_id;
 mod models;
 mod ops;
+mod pacing;
 mod quota;
 mod recorder;
 mod reply;

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_types::event_stream::{Header, HeaderValue as EventHeaderValue, Message};
@@ -87,12 +87,9 @@ impl ScriptedReply {
                 builder = builder.header(CONTENT_LENGTH, bytes.len());
                 ResponseBody::full(bytes)
             }
-            ScriptedBody::Events(events) => ResponseBody::events(
-                events.iter().map(encode).collect(),
-                Duration::ZERO,
-                Duration::ZERO,
-                Tail::Finish,
-            ),
+            ScriptedBody::Events(events) => {
+                ResponseBody::events(events.iter().map(encode).collect(), None, Tail::Finish)
+            }
         };
         builder
             .body(body)

@@ -136,6 +136,11 @@ class Emulator(Faults, Quotas):
         port: Port to listen on; 0 picks a free one (see :attr:`endpoint_url`).
         event_delay: Seconds to pause between stream events (0: as fast as possible).
         stream_deltas: Text deltas per streamed answer (0: about one per four tokens).
+        time_to_first_token: Seconds before a stream's first event (or a whole answer), as
+            :meth:`set_latency` sets; streams are paced on one shared clock, so thousands
+            of paced streams cost the emulator little.
+        per_token: Seconds between stream events (on top of ``event_delay``) and per output
+            token of a whole answer.
         record_limit: How many recent requests :attr:`requests` keeps (0: record nothing,
             for benchmarks).
         max_body_bytes: Larger request bodies are refused with HTTP 413.
@@ -155,6 +160,8 @@ class Emulator(Faults, Quotas):
         *,
         event_delay: float = 0.0,
         stream_deltas: int = 0,
+        time_to_first_token: float = 0.0,
+        per_token: float = 0.0,
         record_limit: int = 1000,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         credentials: Mapping[str, str] | None = None,
@@ -167,6 +174,7 @@ class Emulator(Faults, Quotas):
         self._event_delay = event_delay
         self._stream_deltas = stream_deltas
         self._initial_pacing = (event_delay, stream_deltas)
+        self._initial_latency = (time_to_first_token, per_token)
         self._record_limit = record_limit
         self._max_body_bytes = max_body_bytes
         self._auth = (dict(credentials or {}), list(bearer_tokens or []))
@@ -192,6 +200,8 @@ class Emulator(Faults, Quotas):
                 time_scale=self._time_scale,
                 default_region=self._default_region,
             )
+            if any(self._initial_latency):
+                self._server.set_latency(*self._initial_latency)
         return self
 
     def stop(self) -> None:
@@ -292,9 +302,9 @@ class Emulator(Faults, Quotas):
     def reset_all(self) -> None:
         """Back to the state it started in, for a server shared between tests.
 
-        Removes every fault (and the seed), recorded request, async-invoke job, latency,
-        concurrency limit, quota, usage count and scripted answer, and restores the event
-        delay, stream-delta count, credentials, time scale and default Region given to the
+        Removes every fault (and the seed), recorded request, async-invoke job, concurrency
+        limit, quota, usage count and scripted answer, and restores the event delay,
+        stream-delta count, latency, credentials, time scale and default Region given to the
         constructor.
         """
         server = self._require()
@@ -303,6 +313,7 @@ class Emulator(Faults, Quotas):
         event_delay, stream_deltas = self._initial_pacing
         self.set_event_delay(event_delay)
         self.set_stream_deltas(stream_deltas)
+        self.set_latency(*self._initial_latency)
         self.set_auth(*self._initial_auth)
 
     # -- scripted answers --------------------------------------------------------------------

@@ -145,6 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         help="text deltas per streamed answer; 0: about one per four tokens",
     )
     parser.add_argument(
+        "--time-to-first-token",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before a stream's first event (and a whole answer); see PUT /_emulator/latency",
+    )
+    parser.add_argument(
+        "--per-token",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="between stream events (and per output token of a whole answer)",
+    )
+    parser.add_argument(
         "--record-limit",
         type=int,
         default=1000,
@@ -211,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         args.port,
         event_delay=args.event_delay,
         stream_deltas=args.stream_deltas,
+        time_to_first_token=args.time_to_first_token,
+        per_token=args.per_token,
         record_limit=args.record_limit,
         max_body_bytes=args.max_body_bytes,
         credentials=credentials,
