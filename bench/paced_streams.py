@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from emulator_process import start_emulator
+
 BENCH = Path(__file__).resolve().parent
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Explain cloud computing in 2 sentences."}]}]
@@ -317,30 +319,11 @@ def _bin_quantile(bins: list[int], q: float) -> float:
 # -- the parent: one emulator, one child per row ----------------------------------------------
 
 
-def start_emulator(
-    python: str, shape: Shape, env: dict[str, str]
-) -> tuple[subprocess.Popen[str], str]:
-    command = [python, "-m", "bedrock_cris.emulator", "--port", "0", "--record-limit", "0"]
-    command += ["--time-to-first-token", str(shape.first_token), "--per-token", str(shape.interval)]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit(f"the emulator did not start (said {url!r})")
-    return process, url
-
-
 def run_rows(
     python: str, shape: Shape, env: dict[str, str], only: set[str] | None
 ) -> list[tuple[str, dict[str, Any] | str]]:
-    emulator, url = start_emulator(python, shape, env)
+    pacing = ["--time-to-first-token", str(shape.first_token), "--per-token", str(shape.interval)]
+    emulator, url = start_emulator(python, env, pacing)
     rows: list[tuple[str, dict[str, Any] | str]] = []
     try:
         for label, contender, spread in ROWS:

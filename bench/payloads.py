@@ -36,6 +36,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any, Callable
 
+from emulator_process import start_emulator
+
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 #: Text deltas of the ~2 MB answer (the emulator's pieces average ~6 bytes).
 ANSWER_DELTAS = 330_000
@@ -182,22 +184,6 @@ def child(args: argparse.Namespace) -> None:
 # -- the parent: every scenario for every contender --------------------------------------------
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bedrock_cris.emulator", "--port", "0", "--record-limit", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=ENV,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit(f"the emulator did not start (said {url!r})")
-    return process, url
-
-
 def measure(scenario: str, contender: str, endpoint: str, pid: int, args: Any) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", scenario, contender, "--endpoint", endpoint]
     command += ["--server-pid", str(pid), "--calls", str(args.calls), "--scale", str(args.scale)]
@@ -282,7 +268,7 @@ def main() -> int:
         child(args)
         return 0
     only = set(args.only.split(",")) if args.only else set(SCENARIOS)
-    emulator, endpoint = start_emulator()
+    emulator, endpoint = start_emulator(sys.executable, ENV)
     results: dict[str, dict[str, dict[str, Any]]] = {}
     try:
         for scenario in SCENARIOS:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from suite import ENV, start_emulator  # noqa: E402 - after the path setup
+from emulator_process import start_emulator  # noqa: E402 - after the path setup
+from suite import ENV  # noqa: E402
 
 MODEL = "cohere.embed-v4:0"
 
@@ -103,7 +104,7 @@ def main() -> int:
     if args.one:
         print(json.dumps(run_one(args.one, args.endpoint, args.texts)))
         return 0
-    emulator, endpoint = start_emulator(sys.executable)
+    emulator, endpoint = start_emulator(sys.executable, ENV)
     try:
         print(f"{args.texts:,} texts, Cohere Embed v4 x 1,024, emulator at {endpoint}")
         print("| run | texts/s | seconds | peak RSS (process tree) |")

@@ -27,6 +27,7 @@ ROOT = BENCH.parent
 WORKER = BENCH / "worker.py"
 sys.path.insert(0, str(BENCH))
 from contenders import CONTENDERS, STREAM_MODEL  # noqa: E402 - after the path setup
+from emulator_process import start_emulator  # noqa: E402 - after the path setup
 
 BASELINES = {"sync": "boto3", "async": "aioboto3"}
 #: Labels of the contenders as rows; a contender not listed shows its own name.
@@ -155,23 +156,6 @@ class Measured:
 
 
 # -- running things ---------------------------------------------------------------------------
-
-
-def start_emulator(python: str) -> tuple[subprocess.Popen[str], str]:
-    """The emulator in its own process, fast mode (no delays), recording nothing."""
-    process = subprocess.Popen(
-        [python, "-m", "bedrock_cris.emulator", "--port", "0", "--record-limit", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=ENV,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit(f"the emulator did not start (said {url!r})")
-    return process, url
 
 
 def run_json(command: list[str], timeout: float = 300) -> dict[str, Any]:
@@ -639,7 +623,7 @@ def main() -> int:
         built_from=args.built_from,
     )
     started = time.perf_counter()
-    emulator, endpoint = start_emulator(settings.python)
+    emulator, endpoint = start_emulator(settings.python, ENV)
     settings.server_pid = emulator.pid
     try:
         available = probe(settings.python)
