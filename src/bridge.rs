@@ -78,11 +78,7 @@ impl Bridged {
                 .bytes()
                 .ok_or("a bridged body member needs an in-memory request body")?;
             let spliced = splice_members(body, &body_members)?;
-            let length = spliced.len().to_string();
-            *request.body_mut() = SdkBody::from(spliced);
-            if request.headers().contains_key("content-length") {
-                request.headers_mut().insert("content-length", length);
-            }
+            crate::request_edits::replace_body(request, SdkBody::from(spliced));
         }
         Ok(())
     }

@@ -21,9 +21,8 @@ use std::hash::BuildHasher;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
-use aws_sdk_bedrockruntime::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::Blob;
 use bytes::Bytes;
@@ -145,6 +144,17 @@ pub struct LentBlobs {
 }
 
 impl LentBlobs {
+    /// Puts the lent buffers into the serialized request (see the type's docs).
+    pub fn apply(&self, request: &mut HttpRequest) -> Result<(), BoxError> {
+        let body = request
+            .body()
+            .bytes()
+            .ok_or("a lent blob needs an in-memory request body")?;
+        let restored = self.restore(body)?;
+        crate::request_edits::replace_body(request, restored);
+        Ok(())
+    }
+
     fn restore(&self, body: &[u8]) -> Result<SdkBody, BoxError> {
         // InvokeModel: the payload is the whole body.
         if self.blobs.len() == 1 && body == marker(0) {
@@ -200,32 +210,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-impl Intercept for LentBlobs {
-    fn name(&self) -> &'static str {
-        "bedrock_cris::LentBlobs"
-    }
-
-    fn modify_before_retry_loop(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let body = request
-            .body()
-            .bytes()
-            .ok_or("a lent blob needs an in-memory request body")?;
-        let restored = self.restore(body)?;
-        let length = restored.content_length().unwrap_or_default().to_string();
-        *request.body_mut() = restored;
-        if request.headers().contains_key("content-length") {
-            request.headers_mut().insert("content-length", length);
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

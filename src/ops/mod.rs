@@ -248,31 +248,20 @@ pub fn result_dict<'py>(
 }
 
 /// Sends a validated request: `builder.send()`, customized with the call's
-/// [`CallEdits`](crate::request_edits::CallEdits) when it has any (members
-/// the SDK lacks, handlers' headers, botocore's missing default Content-Type
-/// when the third argument says the caller gave none) and with the large
-/// `bytes` values the converter lent ([`crate::convert::Lending`]). Boxed as
-/// [`Pending`].
+/// [`CallEdits`](crate::request_edits::CallEdits) when it has any (lent
+/// buffers, members the SDK lacks, handlers' headers, botocore's missing
+/// default Content-Type when the third argument says the caller gave none).
+/// Boxed as [`Pending`].
 macro_rules! send_request {
     ($builder:expr, $bridged:expr) => {
         send_request!($builder, $bridged, true)
     };
     ($builder:expr, $bridged:expr, $content_type_given:expr) => {{
         let edits = crate::request_edits::CallEdits::new($bridged)
-            .without_default_content_type($content_type_given)
-            .interceptor();
-        let lent = crate::convert::take_lent();
-        if edits.is_none() && lent.is_none() {
-            Box::pin($builder.send()) as _
-        } else {
-            let mut customized = $builder.customize();
-            if let Some(edits) = edits {
-                customized = customized.interceptor(edits);
-            }
-            if let Some(lent) = lent {
-                customized = customized.interceptor(lent);
-            }
-            Box::pin(customized.send()) as _
+            .without_default_content_type($content_type_given);
+        match edits.interceptor() {
+            None => Box::pin($builder.send()) as _,
+            Some(edits) => Box::pin($builder.customize().interceptor(edits).send()) as _,
         }
     }};
 }
