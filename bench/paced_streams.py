@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from emulator_process import start_emulator
+from probes import own_cpu, process_cpu, status_kib
 
 BENCH = Path(__file__).resolve().parent
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -128,25 +129,6 @@ class Tally:
         self.done(count)
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _server_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _starts(t0: float, streams: int, spread: float) -> list[float]:
     return [t0 + spread * i / streams for i in range(streams)]
 
@@ -222,7 +204,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     sample: dict[str, float] = {}
 
     def begin() -> None:
-        sample.update(rss=_rss_kib(), cpu=_cpu(), server=_server_cpu(args.server_pid))
+        sample.update(rss=status_kib(), cpu=own_cpu(), server=process_cpu(args.server_pid))
         sample["wall"] = time.perf_counter()
 
     if args.contender in ("ours-threads", "boto3-64"):
@@ -275,8 +257,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
         asyncio.run(main())
     wall = time.perf_counter() - sample["wall"]
-    cpu = _cpu() - sample["cpu"]
-    server = _server_cpu(args.server_pid) - sample["server"]
+    cpu = own_cpu() - sample["cpu"]
+    server = process_cpu(args.server_pid) - sample["server"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     open_at_once = shape.streams if args.contender != "boto3-64" else 64
     first = sorted(tally.first)

@@ -28,7 +28,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from emulator_process import start_emulator
+from probes import own_cpu, process_cpu, status_kib
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 #: Text deltas of the ~2 MB answer (the emulator's pieces average ~6 bytes).
@@ -133,25 +133,6 @@ def _call(scenario: str, client: Any, scale: float) -> tuple[Callable[[], int], 
     raise SystemExit(f"unknown scenario {scenario!r}")
 
 
-def _status(key: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _server_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def child(args: argparse.Namespace) -> None:
     client = _client(args.contender, args.endpoint)
     call, size = _call(args.scenario, client, args.scale)  # one warm-up call for the answers
@@ -160,9 +141,9 @@ def child(args: argparse.Namespace) -> None:
     gc.collect()
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")
-    before = _status("VmRSS")
+    before = status_kib("VmRSS")
     call()
-    peak_rss = max(0, _status("VmHWM") - before)
+    peak_rss = max(0, status_kib("VmHWM") - before)
     # Python allocations during one call.
     gc.collect()
     tracemalloc.start()
@@ -171,13 +152,13 @@ def child(args: argparse.Namespace) -> None:
     peak_py = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     # CPU per call, the emulator's alongside.
-    server0, cpu0, wall0 = _server_cpu(args.server_pid), _cpu(), time.perf_counter()
+    server0, cpu0, wall0 = process_cpu(args.server_pid), own_cpu(), time.perf_counter()
     for _ in range(args.calls):
         call()
     wall = time.perf_counter() - wall0
-    cpu, server = _cpu() - cpu0, _server_cpu(args.server_pid) - server0
+    cpu, server = own_cpu() - cpu0, process_cpu(args.server_pid) - server0
     result = {"size": size, "peak_rss_kib": peak_rss, "peak_py": peak_py, "calls": args.calls}
-    result.update({"cpu": cpu, "wall": wall, "server_cpu": server, "rss": _status("VmRSS")})
+    result.update({"cpu": cpu, "wall": wall, "server_cpu": server, "rss": status_kib("VmRSS")})
     print(json.dumps(result))
 
 

@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable
 
 from contenders import CONTENDERS, EMBED_DIMENSIONS, Calls
+from probes import process_cpu, status_kib
 
 
 def _usage() -> tuple[float, int]:
@@ -33,24 +34,12 @@ SERVER_PID = 0
 
 def _server_cpu() -> float:
     """User+sys CPU seconds of the emulator process so far (0 when unknown)."""
-    if not SERVER_PID:
-        return 0.0
-    with open(f"/proc/{SERVER_PID}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    return process_cpu(SERVER_PID)
 
 
 def _timed(body: Callable[[], tuple[int, int]]) -> dict[str, Any]:
     """Runs ``body`` (returning ops, events) and measures it."""
-    rss_before = _rss_kib()
+    rss_before = status_kib()
     cpu0, switches0 = _usage()
     server0 = _server_cpu()
     wall0 = time.perf_counter()
@@ -127,7 +116,7 @@ def asyncio_gather(calls: Calls, args: argparse.Namespace) -> dict[str, Any]:
                 return sum(done)
 
             await run(args.warmup)
-            rss_before = _rss_kib()
+            rss_before = status_kib()
             cpu0, switches0 = _usage()
             server0 = _server_cpu()
             wall0 = time.perf_counter()
