@@ -22,7 +22,7 @@ from __future__ import annotations
 import _thread
 from collections.abc import Sequence
 
-from bedrock_cris import _client
+from bedrock_cris import _client, _tracing
 from bedrock_cris._client import BedrockRuntime
 from bedrock_cris._embed import Embeddings, aembed_with, embed_with
 from bedrock_cris._native import NativeClient
@@ -260,23 +260,36 @@ class Client:
 
     def _converse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        return ConverseResult(self._native.converse(request.params(model)), model)
+        params, send = request.params(model), self._native.converse
+        if _tracing.sync_wrapper is None:
+            return ConverseResult(send(params), model)
+        return ConverseResult(_tracing.traced(self._meta, "Converse", send, params), model)
 
     def _stream(self, request: ConverseRequest) -> TextStream:
         model = request.model or self.model
-        return TextStream(self._native.converse_stream(request.params(model)), model)
+        params, send = request.params(model), self._native.converse_stream
+        if _tracing.sync_wrapper is None:
+            return TextStream(send(params), model)
+        return TextStream(_tracing.traced(self._meta, "ConverseStream", send, params), model)
 
     async def _aconverse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        return ConverseResult(await self._native.converse_async(request.params(model)), model)
+        params, send = request.params(model), self._native.converse_async
+        if _tracing.async_wrapper is None:
+            return ConverseResult(await send(params), model)
+        return ConverseResult(
+            await _tracing.traced_async(self._meta, "Converse", send, params), model
+        )
 
     def _astream(self, request: ConverseRequest) -> AsyncTextStream:
         model = request.model or self.model
-        params = request.params(model)
-        native = self._native
+        params, send, meta = request.params(model), self._native.converse_stream_async, self._meta
 
         async def start() -> dict[str, Any]:
-            response: dict[str, Any] = await native.converse_stream_async(params)
+            if _tracing.async_wrapper is None:
+                response: dict[str, Any] = await send(params)
+            else:
+                response = await _tracing.traced_async(meta, "ConverseStream", send, params)
             return response
 
         return AsyncTextStream(start, model)

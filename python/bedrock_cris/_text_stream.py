@@ -161,8 +161,12 @@ class TextStream(_StreamView, Iterator[str]):
     def __init__(self, response: Mapping[str, Any], model: str) -> None:
         self._events = response["stream"]
         self._state = _StreamState(model, response)
-        # Text deltas as (index, text) tuples rather than event dicts.
-        self._next_item: Callable[[], Any] = self._events._next_text
+        # Text deltas as (index, text) tuples rather than event dicts; a traced stream (the
+        # OpenTelemetry extension's wrapper, which must see every event) gives event dicts.
+        next_text = getattr(self._events, "_next_text", None)
+        self._next_item: Callable[[], Any] = (
+            next_text if next_text is not None else iter(self._events).__next__
+        )
 
     def __iter__(self) -> TextStream:
         return self

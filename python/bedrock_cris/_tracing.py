@@ -13,9 +13,18 @@ from weakref import WeakSet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
     from typing import Any, Callable
 
-__all__ = ["async_wrapper", "embed_job", "refresh_all", "register", "sync_wrapper"]
+__all__ = [
+    "async_wrapper",
+    "embed_job",
+    "refresh_all",
+    "register",
+    "sync_wrapper",
+    "traced",
+    "traced_async",
+]
 
 #: ``wrapper(call, client, (operation, params), {})``: traces ``call(operation, params)``.
 sync_wrapper: Callable[..., Any] | None = None
@@ -46,3 +55,37 @@ def refresh_all() -> None:
     """Updates every client's flag (``instrument()`` and ``uninstrument()`` call it)."""
     for client in list(_clients):
         client._hooked = hooked(client)
+
+
+class _Caller:
+    """What the instrumentation reads of a client: its ``meta`` (Region, endpoint, service
+    model). The native API's calls are traced as the facade's calls of the same operation."""
+
+    __slots__ = ("meta",)
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+
+
+def traced(meta: Any, operation: str, send: Callable[[Any], Any], params: Any) -> Any:
+    """``send(params)`` (a native call of ``operation``, facade-shaped params and result)
+    under ``sync_wrapper``: the span the facade's call of ``operation`` gets. Called only while
+    ``sync_wrapper`` is set (the native API checks it first, so untraced calls pay nothing)."""
+    wrapper = sync_wrapper
+    if wrapper is None:  # uninstrumented meanwhile
+        return send(params)
+    return wrapper(lambda _operation, kwargs: send(kwargs), _Caller(meta), (operation, params), {})
+
+
+async def traced_async(
+    meta: Any, operation: str, send: Callable[[Any], Awaitable[Any]], params: Any
+) -> Any:
+    """:func:`traced` for the asyncio calls, under ``async_wrapper``."""
+    wrapper = async_wrapper
+    if wrapper is None:
+        return await send(params)
+
+    async def call(_operation: str, kwargs: Any) -> Any:
+        return await send(kwargs)
+
+    return await wrapper(call, _Caller(meta), (operation, params), {})

@@ -20,6 +20,9 @@ sends (a throttled request retried by the job is a new request), the span and me
 package gives boto3's ``invoke_model`` of the same request: its call wrapper's steps with its
 Bedrock extension, run as the request starts and ends in the Rust pipeline.
 
+The native API's ``converse``/``stream`` (``aconverse``/``astream``) are traced as the facade's
+``converse``/``converse_stream`` with the same arguments (``_tracing.traced``).
+
 Until ``instrument()`` nothing of OpenTelemetry is imported and calls check one flag.
 """
 

@@ -108,6 +108,69 @@ def test_spans_and_metrics_equal_the_botocore_instrumentations(
     assert "gen_ai.client.token.usage" in theirs.metric_facts()
 
 
+def native_calls(client: Any) -> None:
+    """The first two of :func:`calls`, through the native API on the same client."""
+    import bedrock_cris
+
+    native = bedrock_cris.Client.wrap(client, model=MODEL)
+    prompt = MESSAGES[0]["content"][0]["text"]
+    options: dict[str, Any] = {"max_tokens": 50, "temperature": 0.5, "top_p": 0.9}
+    native.converse(prompt, **options)
+    with native.stream(prompt, **options) as stream:
+        assert stream.result().stop_reason == "end_turn"
+
+
+def facade_calls(client: Any) -> None:
+    config = {"maxTokens": 50, "temperature": 0.5, "topP": 0.9}
+    client.converse(modelId=MODEL, messages=MESSAGES, inferenceConfig=config)
+    stream = client.converse_stream(modelId=MODEL, messages=MESSAGES, inferenceConfig=config)
+    for _ in stream["stream"]:
+        pass
+    stream["stream"].close()  # as leaving the native stream's `with` does
+
+
+def test_native_api_calls_get_the_facades_spans(
+    clients: dict[str, Any], telemetry: tuple[Telemetry, Telemetry]
+) -> None:
+    theirs, ours = telemetry
+    facade_calls(clients["boto3"])
+    native_calls(clients["bedrock_cris"])
+    expected = theirs.span_facts()
+    assert [name for name, *_ in expected] == [f"chat {MODEL}"] * 2
+    assert expected[1][2]["gen_ai.usage.output_tokens"] > 0  # the stream's span saw its end
+    assert ours.span_facts() == expected
+    assert ours.metric_facts() == theirs.metric_facts()
+
+
+def test_native_asyncio_calls_get_the_asyncio_facades_spans(emulator: Any) -> None:
+    import asyncio
+
+    import bedrock_cris
+    from conftest import client_kwargs
+
+    telemetry = Telemetry()
+    BedrockCrisInstrumentor().instrument(tracer_provider=telemetry.tracer_provider)
+
+    async def main() -> list[str]:
+        async with bedrock_cris.aio.client(
+            "bedrock-runtime", **client_kwargs(emulator.endpoint_url)
+        ) as client:
+            native = bedrock_cris.Client.wrap(client, model=MODEL)
+            await native.aconverse("Hello")
+            return [delta async for delta in native.astream("Hello")]
+
+    try:
+        deltas = asyncio.run(main())
+    finally:
+        BedrockCrisInstrumentor().uninstrument()
+    assert deltas
+    facts = telemetry.span_facts()
+    assert [(name, attributes["rpc.method"]) for name, _, attributes, _, _ in facts] == [
+        ("Bedrock Runtime.Converse", "Converse"),
+        ("Bedrock Runtime.ConverseStream", "ConverseStream"),
+    ]
+
+
 COHERE = "global.cohere.embed-v4:0"
 TITAN = "amazon.titan-embed-text-v2:0"
 ERRORS = {
@@ -253,6 +316,9 @@ def test_uninstrumented_clients_make_no_spans(clients: dict[str, Any]) -> None:
     instrumentor.instrument(tracer_provider=telemetry.tracer_provider)
     instrumentor.uninstrument()
     clients["bedrock_cris"].converse(modelId=MODEL, messages=MESSAGES)
+    import bedrock_cris
+
+    bedrock_cris.Client.wrap(clients["bedrock_cris"], model=MODEL).stream("Hello").result()
     assert telemetry.spans.get_finished_spans() == ()
     assert clients["bedrock_cris"]._hooked is False
 
