@@ -194,6 +194,11 @@ class ConverseRequest:
     def __init__(
         self, prompt: Prompt, options: ConverseOptions | Mapping[str, Any], region: object = None
     ) -> None:
+        if not options and region is None and type(prompt) is str:
+            # A bare prompt, the commonest call: nothing else to check.
+            self.model = None
+            self._params = {"messages": [{"role": "user", "content": [{"text": prompt}]}]}
+            return
         _check_prompt(prompt)
         get = options.get
         model: Any = get("model")
