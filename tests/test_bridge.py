@@ -4,9 +4,10 @@ byte for byte what boto3 sends; and a check that fails the day the SDK has the m
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
+import sys
 from typing import Any
 
 import pytest
@@ -41,14 +42,12 @@ def consumed(result: Any) -> Any:
     return result
 
 
-def generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "generate", os.path.join(os.path.dirname(__file__), "..", "codegen", "generate.py")
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def codegen(module: str) -> Any:
+    """A module of codegen's package (``codegen/bedrock_codegen``), from the checkout."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "codegen")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(f"bedrock_codegen.{module}")
 
 
 def test_the_bridge_covers_what_the_model_has_and_the_sdk_lacks() -> None:
@@ -62,15 +61,15 @@ def test_the_bridge_covers_what_the_model_has_and_the_sdk_lacks() -> None:
 
 def test_bridged_members_are_still_missing_from_the_sdk() -> None:
     """Fails the day aws-sdk-bedrockruntime has the member: delete its BRIDGED_MEMBERS entry
-    in codegen/generate.py and regenerate (generation itself then fails too)."""
-    generate = generator()
-    sdk = generate.parse_sdk(generate.sdk_dir(generate.locked_sdk_version()))
-    for (shape, member), _why in generate.BRIDGED_MEMBERS.items():
+    in codegen/bedrock_codegen/tables.py and regenerate (generation itself then fails too)."""
+    sdk, names, tables = codegen("sdk"), codegen("names"), codegen("tables")
+    parsed = sdk.parse_sdk(sdk.sdk_dir(sdk.locked_sdk_version()))
+    for (shape, member), _why in tables.BRIDGED_MEMBERS.items():
         operation = shape.removesuffix("Request")
-        path = f"crate::operation::{generate.snake(operation)}::{operation}Input"
-        fields = {generate.norm(name) for name, _type in sdk[path].fields}
-        assert generate.norm(member) not in fields, (
-            f"{generate.SDK_CRATE} now has {shape}.{member}: delete its BRIDGED_MEMBERS entry"
+        path = f"crate::operation::{names.snake(operation)}::{operation}Input"
+        fields = {names.norm(name) for name, _type in parsed[path].fields}
+        assert names.norm(member) not in fields, (
+            f"{tables.SDK_CRATE} now has {shape}.{member}: delete its BRIDGED_MEMBERS entry"
         )
 
 

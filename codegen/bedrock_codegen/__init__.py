@@ -1,0 +1,1 @@
+"""The generator's parts, one job a module; `codegen/generate.py` runs them."""
