@@ -22,15 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_other_services
+from _moto_server import moto_server
 from conftest import TEST_CREDENTIALS
+
+__all__ = ["moto_server"]  # one moto server for the session, shared with test_other_services*
 
 SCRIPTS = Path(__file__).resolve().parent / "boto3_scripts"
 SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 ACCESS_KEY = "test"
 
-moto_server = test_other_services.moto_server  # one moto server, shared with that module
 
 #: Faults each script meets, injected into the emulator before each of its two runs.
 FAULTS: dict[str, Callable[[Any], None]] = {
