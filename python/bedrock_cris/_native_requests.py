@@ -190,6 +190,7 @@ class ConverseRequest:
     client that sends it may fill in (:meth:`params`)."""
 
     __slots__ = ("_params", "model")
+    model: str | None
 
     def __init__(
         self, prompt: Prompt, options: ConverseOptions | Mapping[str, Any], region: object = None
@@ -214,7 +215,7 @@ class ConverseRequest:
         tools, tool_choice = get("tools"), get("tool_choice")
         _check_tools(tools, tool_choice)
         check_optional_str("region", region)
-        self.model: str | None = model
+        self.model = model
         self._params = _converse_params(prompt, options, tools, tool_choice)
 
     def params(self, model: str) -> dict[str, Any]:
