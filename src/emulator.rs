@@ -67,7 +67,7 @@ impl EmulatorServer {
     /// Binds `host:port` (port 0: a free port) and starts serving on a background thread.
     /// `credentials` (access key id to secret) and `bearer_tokens` turn authentication on.
     #[new]
-    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432, credentials = None, bearer_tokens = None, time_scale = 1.0, default_region = None))]
+    #[pyo3(signature = (host = "127.0.0.1", port = 0, *, event_delay = 0.0, stream_deltas = 0, record_limit = 1000, max_body_bytes = 33554432, credentials = None, bearer_tokens = None, time_scale = 1.0, default_region = None, tls = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -81,6 +81,7 @@ impl EmulatorServer {
         bearer_tokens: Option<Vec<String>>,
         time_scale: f64,
         default_region: Option<String>,
+        tls: bool,
     ) -> PyResult<Self> {
         let auth = auth_config(credentials, bearer_tokens);
         if !(time_scale.is_finite() && time_scale > 0.0) {
@@ -104,6 +105,7 @@ impl EmulatorServer {
                     time_scale,
                     default_region: default_region
                         .unwrap_or_else(|| bedrock_cris_emulator::DEFAULT_REGION.to_string()),
+                    tls,
                 })
             })
             .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))?;
@@ -122,10 +124,21 @@ impl EmulatorServer {
         self.handle.local_addr().port()
     }
 
-    /// `http://HOST:PORT`.
+    /// `http://HOST:PORT` (`https://` with TLS).
     #[getter]
     fn endpoint_url(&self) -> String {
         self.handle.endpoint_url()
+    }
+
+    /// The self-signed certificate a TLS server presents, in PEM; None without TLS.
+    #[getter]
+    fn certificate_pem(&self) -> Option<String> {
+        self.handle.certificate_pem().map(str::to_string)
+    }
+
+    /// Connections accepted since start.
+    fn connections_accepted(&self) -> u64 {
+        self.handle.connections_accepted()
     }
 
     /// Whether the server is still serving.
@@ -138,12 +151,13 @@ impl EmulatorServer {
         py.detach(|| self.handle.shutdown());
     }
 
-    /// Recorded requests as dicts: method, path (raw), query, headers (list of pairs), body.
+    /// Recorded requests as dicts: method, http_version, path (raw), query, headers (list of pairs), body.
     fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for r in self.handle.requests() {
             let d = PyDict::new(py);
             d.set_item("method", r.method)?;
+            d.set_item("http_version", r.http_version)?;
             d.set_item("path", r.path)?;
             d.set_item("query", r.query)?;
             let headers = PyList::empty(py);

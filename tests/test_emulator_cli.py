@@ -229,6 +229,22 @@ def test_a_wrong_method_says_which_ones_work(cli: Cli) -> None:
 
 class _Listening:
     endpoint_url = "http://127.0.0.1:8000"
+    ca_bundle = None
+
+
+class _ListeningOverTls:
+    endpoint_url = "https://127.0.0.1:8000"
+    ca_bundle = "/tmp/bedrock-emulator-x.pem"
+
+
+def test_export_lines_over_tls_name_the_ca_bundle() -> None:
+    lines = _export_lines(_ListeningOverTls(), "us-east-1", {}, [])  # type: ignore[arg-type]
+    assert lines[:4] == [
+        "export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=https://127.0.0.1:8000",
+        "export AWS_REGION=us-east-1",
+        "export AWS_DEFAULT_REGION=us-east-1",
+        "export AWS_CA_BUNDLE=/tmp/bedrock-emulator-x.pem",
+    ]
 
 
 def test_export_lines_without_authentication() -> None:

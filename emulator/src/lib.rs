@@ -97,6 +97,7 @@ mod routing;
 mod scripted;
 mod server;
 mod text;
+mod tls;
 mod tools;
 
 use std::io;
@@ -137,6 +138,9 @@ pub struct EmulatorConfig {
     pub time_scale: f64,
     /// The Region of requests whose credential scope names none (bearer tokens, unsigned).
     pub default_region: String,
+    /// Serve HTTPS (a self-signed certificate, ALPN `h2` and `http/1.1`) instead of plain
+    /// HTTP/1.1 + h2c.
+    pub tls: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -150,6 +154,7 @@ impl Default for EmulatorConfig {
             auth: AuthConfig::default(),
             time_scale: 1.0,
             default_region: DEFAULT_REGION.to_string(),
+            tls: false,
         }
     }
 }
@@ -172,14 +177,19 @@ pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
         .set_time_scale(config.time_scale)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     shared.set_default_region(&config.default_region);
+    let (acceptor, certificate_pem) = match config.tls {
+        true => tls::acceptor().map(|(a, pem)| (Some(a), Some(pem)))?,
+        false => (None, None),
+    };
     let (stop_tx, stop_rx) = oneshot::channel();
     let thread_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name(format!("bedrock-emulator-{}", addr.port()))
-        .spawn(move || server::run(listener, thread_shared, stop_rx))?;
+        .spawn(move || server::run(listener, thread_shared, acceptor, stop_rx))?;
     Ok(EmulatorHandle {
         addr,
         shared,
+        certificate_pem,
         running: Mutex::new(Some((stop_tx, thread))),
     })
 }
@@ -189,6 +199,8 @@ pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
 pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<server::Shared>,
+    /// The self-signed certificate when serving TLS (for a client's CA bundle).
+    certificate_pem: Option<String>,
     running: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
 }
 
@@ -198,9 +210,25 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// `http://HOST:PORT`, for a client's `endpoint_url`.
+    /// `http://HOST:PORT` (`https://` with TLS), for a client's `endpoint_url`.
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.certificate_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The certificate a TLS emulator serves, in PEM (a client's CA bundle); None without TLS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.as_deref()
+    }
+
+    /// How many connections the server has accepted since start (HTTP/2 multiplexes many
+    /// requests over one).
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
     }
 
     /// Whether the server thread is still serving.

@@ -10,6 +10,8 @@ use bytes::Bytes;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     pub method: String,
+    /// The HTTP version it came in (`HTTP/1.1`, `HTTP/2.0`).
+    pub http_version: String,
     /// The path as received, percent-escapes included (`/model/a%3A0/converse`).
     pub path: String,
     /// The raw query string without `?` (empty when there is none).
@@ -89,6 +91,7 @@ mod tests {
     fn req(path: &str) -> RecordedRequest {
         RecordedRequest {
             method: "POST".into(),
+            http_version: "HTTP/1.1".into(),
             path: path.into(),
             query: String::new(),
             headers: vec![],

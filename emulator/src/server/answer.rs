@@ -243,6 +243,7 @@ fn record_of(parts: &Parts) -> RecordedRequest {
 fn record(parts: &Parts, body: Bytes) -> RecordedRequest {
     RecordedRequest {
         method: parts.method.as_str().to_string(),
+        http_version: format!("{:?}", parts.version),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),
         headers: parts

@@ -1,6 +1,6 @@
 //! The HTTP server: a dedicated thread with its own current-thread tokio runtime (the emulator
-//! plays a remote service, so it never shares the client's runtime), hyper's HTTP/1.1 + h2c
-//! connection handling, and the hand-off of each request to its answer.
+//! plays a remote service, so it never shares the client's runtime), hyper's HTTP/1.1 + HTTP/2
+//! connection handling (h2c, or TLS with ALPN), and the hand-off of each request to its answer.
 //!
 //! `state` holds what the handle and the server share, `answer` admits and answers a request
 //! (whole bodies and the bidirectional stream), `dispatch` picks the operation and applies
@@ -12,6 +12,7 @@ mod response;
 mod state;
 
 use std::net::TcpListener as StdListener;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +23,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 use crate::control;
 use crate::errors::ApiError;
@@ -47,8 +50,14 @@ impl std::fmt::Display for ConnectionReset {
 
 impl std::error::Error for ConnectionReset {}
 
-/// Runs the accept loop on `listener` until `stop` fires, on the calling (dedicated) thread.
-pub(crate) fn run(listener: StdListener, shared: Arc<Shared>, stop: oneshot::Receiver<()>) {
+/// Runs the accept loop on `listener` until `stop` fires, on the calling (dedicated) thread;
+/// with `tls`, each connection is a TLS session first.
+pub(crate) fn run(
+    listener: StdListener,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    stop: oneshot::Receiver<()>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -61,33 +70,37 @@ pub(crate) fn run(listener: StdListener, shared: Arc<Shared>, stop: oneshot::Rec
             return;
         };
         tokio::spawn(Arc::clone(&shared.pacer).drive());
-        accept_loop(listener, shared, stop).await;
+        accept_loop(listener, shared, tls, stop).await;
     });
     // Dropping the runtime cancels every connection task, stalled streams included.
     runtime.shutdown_background();
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    mut stop: oneshot::Receiver<()>,
+) {
     loop {
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
+                    shared.connections.fetch_add(1, Ordering::Relaxed);
                     let shared = Arc::clone(&shared);
+                    let tls = tls.clone();
                     tokio::spawn(async move {
-                        let service = service_fn(move |req| {
-                            let shared = Arc::clone(&shared);
-                            async move { handle(&shared, req).await }
-                        });
-                        // auto::Builder serves HTTP/1.1 and h2c (prior knowledge) alike; both
-                        // carry bidirectional streams (HTTP/1.1 as a chunked request body read
-                        // while the chunked response is written).
-                        // Connection errors (malformed HTTP, resets, cut streams) end only
-                        // that connection; so does a service error (a reset fault).
-                        let _ = auto::Builder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
+                        match tls {
+                            None => serve(stream, shared).await,
+                            // A failed handshake (an untrusted certificate) ends the connection.
+                            Some(tls) => {
+                                if let Ok(stream) = tls.accept(stream).await {
+                                    serve(stream, shared).await;
+                                }
+                            }
+                        }
                     });
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -95,6 +108,25 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
             },
         }
     }
+}
+
+/// Serves one connection's requests.
+async fn serve<S>(stream: S, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { handle(&shared, req).await }
+    });
+    // auto::Builder serves HTTP/1.1 and HTTP/2 alike (h2c by prior knowledge on plain TCP, or
+    // as ALPN chose under TLS); both carry bidirectional streams (HTTP/1.1 as a chunked
+    // request body read while the chunked response is written). Connection errors (malformed
+    // HTTP, resets, cut streams) end only that connection; so does a service error (a reset
+    // fault).
+    let _ = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(

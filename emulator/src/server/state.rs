@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub pacer: Arc<Pacer>,
     /// The Region of requests whose credential scope names none (bearer tokens, unsigned).
     default_region: RwLock<Arc<str>>,
+    /// Connections accepted since start.
+    pub connections: AtomicU64,
     request_nonce: u64,
     request_counter: AtomicU64,
 }
@@ -80,6 +82,7 @@ impl Shared {
             request_nonce: mix64(
                 now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32),
             ),
+            connections: AtomicU64::new(0),
             request_counter: AtomicU64::new(0),
         }
     }

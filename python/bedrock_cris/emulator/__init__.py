@@ -111,6 +111,9 @@ class RecordedRequest(TypedDict):
 
     method: str
     """HTTP method, e.g. ``"POST"``."""
+    http_version: str
+    """The HTTP version it came in: ``"HTTP/1.1"``, or ``"HTTP/2.0"`` (h2c, or ALPN's choice
+    with ``tls=True``)."""
     path: str
     """The path as received, percent-escapes included (``/model/x-v1%3A0/converse``)."""
     query: str
@@ -151,6 +154,10 @@ class Emulator(Faults, Quotas):
         time_scale: Quota minutes per real minute: at 60 a quota minute lasts one second.
         default_region: The Region of bearer-token and unsigned requests (SigV4 requests
             are in the Region of their credential scope).
+        tls: Serve HTTPS, as the real endpoint does: a self-signed certificate made at each
+            start (for ``127.0.0.1``, ``localhost`` and ``::1``) and ALPN offering ``h2`` then
+            ``http/1.1``. Clients trust it through :attr:`ca_bundle` (``verify=emu.ca_bundle``
+            or ``AWS_CA_BUNDLE``); verification stays on.
     """
 
     def __init__(
@@ -168,6 +175,7 @@ class Emulator(Faults, Quotas):
         bearer_tokens: Sequence[str] | None = None,
         time_scale: float = 1.0,
         default_region: str = DEFAULT_REGION,
+        tls: bool = False,
     ) -> None:
         self._host = host
         self._port = port
@@ -181,6 +189,8 @@ class Emulator(Faults, Quotas):
         self._initial_auth = self._auth
         self._time_scale = time_scale
         self._default_region = default_region
+        self._tls = tls
+        self._ca_bundle: str | None = None
         self._server: EmulatorServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -199,7 +209,9 @@ class Emulator(Faults, Quotas):
                 bearer_tokens=self._auth[1],
                 time_scale=self._time_scale,
                 default_region=self._default_region,
+                tls=self._tls,
             )
+            self._write_ca_bundle(self._server.certificate_pem)
             if any(self._initial_latency):
                 self._server.set_latency(*self._initial_latency)
         return self
@@ -208,6 +220,7 @@ class Emulator(Faults, Quotas):
         """Stops serving and drops open connections (idempotent)."""
         if self._server is not None:
             self._server.shutdown()
+        self._write_ca_bundle(None)
 
     @property
     def running(self) -> bool:
@@ -234,8 +247,39 @@ class Emulator(Faults, Quotas):
 
     @property
     def endpoint_url(self) -> str:
-        """``http://HOST:PORT``, to pass as a client's ``endpoint_url``."""
+        """``http://HOST:PORT`` (``https://`` with ``tls=True``), to pass as a client's
+        ``endpoint_url``."""
         return self._require().endpoint_url
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """With ``tls=True``, the path of a PEM file holding the certificate the server
+        presents (new at each start; removed by :meth:`stop`), for a client's ``verify=`` or
+        ``AWS_CA_BUNDLE``; None without TLS."""
+        self._require()
+        return self._ca_bundle
+
+    def _write_ca_bundle(self, pem: str | None) -> None:
+        import os
+
+        if self._ca_bundle is not None:
+            try:
+                os.unlink(self._ca_bundle)
+            except FileNotFoundError:
+                pass
+            self._ca_bundle = None
+        if pem is not None:
+            import tempfile
+
+            descriptor, path = tempfile.mkstemp(prefix="bedrock-emulator-", suffix=".pem")
+            with os.fdopen(descriptor, "w") as f:
+                f.write(pem)
+            self._ca_bundle = path
+
+    @property
+    def connections_accepted(self) -> int:
+        """Connections accepted since start (HTTP/2 carries many requests on one)."""
+        return self._require().connections_accepted()
 
     @property
     def control_url(self) -> str:

@@ -100,6 +100,8 @@ def _export_lines(
         export("AWS_REGION", region),
         export("AWS_DEFAULT_REGION", region),
     ]
+    if emulator.ca_bundle is not None:
+        lines.append(export("AWS_CA_BUNDLE", emulator.ca_bundle))
     bearer = export("AWS_BEARER_TOKEN_BEDROCK", bearer_tokens[0]) if bearer_tokens else None
     if credentials or not bearer:
         key, secret = next(iter(credentials.items())) if credentials else ("test", "test")
@@ -206,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="quota minutes per real minute: at 60 a quota minute lasts one second",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS (a self-signed certificate, ALPN h2 and http/1.1); AWS_CA_BUNDLE "
+        "in the printed lines points clients at the certificate",
+    )
     args = parser.parse_args(argv)
     quotas = []
     for spec in getattr(args, "quota", []):
@@ -233,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         bearer_tokens=bearer_tokens,
         time_scale=args.time_scale,
         default_region=args.region,
+        tls=args.tls,
     )
     try:
         emulator.start()
