@@ -142,6 +142,7 @@ def test_the_readme_shows_what_the_emulator_cli_prints() -> None:
 
     class Listening:
         endpoint_url = "http://127.0.0.1:8000"
+        ca_bundle = None
 
     shown = "\n".join(
         ["$ python -m bedrock_cris.emulator --port 8000", Listening.endpoint_url]
