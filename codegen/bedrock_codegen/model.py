@@ -4,6 +4,19 @@ with every divergence either listed in ``tables`` or fatal."""
 from bedrock_codegen.names import fail, norm, rust_name, snake
 from bedrock_codegen.tables import BRIDGEABLE_KINDS, BRIDGED_MEMBERS, MEMBER_OVERRIDES, SDK_EXTRA
 
+#: The Rust type of a value of each scalar shape kind (as ``sdk::`` and canon() name them).
+SCALAR_RUST_TYPES = {
+    "string": "String",
+    "integer": "i32",
+    "long": "i64",
+    "float": "f32",
+    "double": "f64",
+    "boolean": "bool",
+    "blob": "Blob",
+    "timestamp": "DateTime",
+    "document": "Document",
+}
+
 
 class Model:
     def __init__(self, data, sdk):
@@ -109,19 +122,8 @@ class Model:
         """Canonical Rust type (as canon() prints SDK types) for a value of shape n."""
         k = self.kind(n)
         s = self.shapes[n]
-        simple = {
-            "string": "String",
-            "integer": "i32",
-            "long": "i64",
-            "float": "f32",
-            "double": "f64",
-            "boolean": "bool",
-            "blob": "Blob",
-            "timestamp": "DateTime",
-            "document": "Document",
-        }
-        if k in simple:
-            return simple[k]
+        if k in SCALAR_RUST_TYPES:
+            return SCALAR_RUST_TYPES[k]
         if k == "list":
             return "Vec<{}>".format(self.rty(s["member"]["shape"]))
         if k == "map":
@@ -144,19 +146,8 @@ class Model:
         """Rust type as written in generated code."""
         k = self.kind(n)
         s = self.shapes[n]
-        simple = {
-            "string": "String",
-            "integer": "i32",
-            "long": "i64",
-            "float": "f32",
-            "double": "f64",
-            "boolean": "bool",
-            "blob": "Blob",
-            "timestamp": "DateTime",
-            "document": "Document",
-        }
-        if k in simple:
-            return simple[k]
+        if k in SCALAR_RUST_TYPES:
+            return SCALAR_RUST_TYPES[k]
         if self.via_builder(n):
             return self.builder_path(n).replace("crate::", "sdk::")
         if k == "list":
