@@ -319,18 +319,6 @@ def _bin_quantile(bins: list[int], q: float) -> float:
 # -- the parent: one emulator, one child per row ----------------------------------------------
 
 
-def _threads_of(pid: int) -> int:
-    """The ``Threads:`` line of process `pid`'s status; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_child(command: list[str], env: dict[str, str], timeout: float) -> dict[str, Any] | str:
     """One row's child: its JSON line (with the most threads it had), or why it failed."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -342,7 +330,7 @@ def run_child(command: list[str], env: dict[str, str], timeout: float) -> dict[s
                 process.kill()
                 process.wait(timeout=10)
                 return f"timed out after {timeout:.0f} s"
-            threads = max(threads, _threads_of(process.pid))
+            threads = max(threads, status_kib("Threads", process.pid))
             time.sleep(0.05)
         out.seek(0)
         err.seek(0)
