@@ -6,12 +6,16 @@ import os
 import resource
 
 
-def status_kib(key: str = "VmRSS") -> int:
-    """A size line of /proc/self/status in KiB (``VmRSS``, ``VmHWM``, ...); 0 when absent."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
+def status_kib(key: str = "VmRSS", pid: int | str = "self") -> int:
+    """A number line of /proc/<pid>/status: a size in KiB (``VmRSS``, ``VmHWM``, ...) or a
+    count (``Threads``); 0 when absent or the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 

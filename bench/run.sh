@@ -8,6 +8,7 @@
 #   bash bench/run.sh            # the full suite (~10 minutes on 2 cores)
 #   bash bench/run.sh --smoke    # tiny counts: checks that everything still runs
 #   bash bench/run.sh --only quota   # the quota scenario (bench/quota.py) alone
+#   bash bench/run.sh --only paced   # 1,000 paced streams (bench/paced_streams.py) alone
 #
 # Extra arguments go to bench/suite.py (e.g. --only sequential,stream).
 set -euo pipefail

@@ -597,13 +597,26 @@ def quota_section(python: str, smoke: bool) -> list[str]:
     return ["## 10. Throughput under quota" + table.rstrip(), ""]
 
 
+def paced_section(python: str, smoke: bool) -> list[str]:
+    """11. bench/paced_streams.py's table and targets: 1,000 paced ConverseStream calls at
+    once and spread over a second (its own paced emulator; smoke mode: 20 short streams)."""
+    command = [python, str(BENCH / "paced_streams.py")] + (["--smoke"] if smoke else [])
+    done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=900)
+    if not done.stdout.strip():
+        title = "## 11. Many paced streams (bench/paced_streams.py)"
+        return [title, "", f"Failed: {done.stderr.strip().splitlines()[-1:]}", ""]
+    # A lost stream exits 1 with the table (which shows it) on stdout.
+    return done.stdout.strip().splitlines() + [""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--floor", type=Path, help="the floor binary (bench/floor)")
     parser.add_argument("--smoke", action="store_true", help="tiny counts; checks it works")
     parser.add_argument("--out", type=Path, help="default: bench/RESULTS.md (stdout for --smoke)")
     parser.add_argument(
-        "--only", help="comma-separated scenario keys (and/or 'cold', 'ray', 'payloads', 'quota')"
+        "--only",
+        help="comma-separated scenario keys (and/or 'cold', 'ray', 'payloads', 'quota', 'paced')",
     )
     parser.add_argument("--reps", type=int)
     parser.add_argument("--seconds", type=float)
@@ -644,6 +657,8 @@ def main() -> int:
     # Five contenders for seconds each against their own emulator: only when asked in smoke.
     if (only is None and not args.smoke) or (only is not None and "quota" in only):
         text += "\n" + "\n".join(quota_section(settings.python, args.smoke))
+    if only is None or "paced" in only:
+        text += "\n" + "\n".join(paced_section(settings.python, args.smoke))
     text += f"\nThe suite took {time.perf_counter() - started:.0f} s.\n"
     out = args.out or (None if args.smoke else BENCH / "RESULTS.md")
     if out is None:

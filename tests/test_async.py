@@ -104,6 +104,32 @@ def test_async_stream_equals_sync_stream(emulator: Any, ours: Any) -> None:
     assert asyncio.run(main()) == expected
 
 
+def test_a_cancelled_anext_loses_no_event(emulator: Any, ours: Any) -> None:
+    """Waits for each event with a timeout shorter than the gap between events: every wait
+    that times out cancels its ``__anext__``, and the stream still yields every event, in
+    order."""
+    model = f"emulator.deltas.8.{CLAUDE}"
+    expected = list(ours.converse_stream(modelId=model, messages=MESSAGES)["stream"])
+    emulator.set_latency(per_token=0.02)
+
+    async def main() -> tuple[list[dict[str, Any]], int]:
+        client = aclient(emulator.endpoint_url)
+        stream = (await client.converse_stream(modelId=model, messages=MESSAGES))["stream"]
+        events: list[dict[str, Any]] = []
+        cancelled = 0
+        while True:
+            try:
+                events.append(await asyncio.wait_for(stream.__anext__(), 0.003))
+            except asyncio.TimeoutError:
+                cancelled += 1
+            except StopAsyncIteration:
+                return events, cancelled
+
+    events, cancelled = asyncio.run(main())
+    assert cancelled > 0
+    assert events == expected
+
+
 def test_async_invoke_stream(emulator: Any, ours: Any) -> None:
     body = b'{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}'
 

@@ -34,9 +34,12 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
         "## 6. Embed",
         "## 7. CPU cost per call",
         "## 9. Big payloads and long answers",
+        "## 11. Many paced streams",
         "## Targets",
     ):
         assert heading in text
+    # Every paced stream of every row ran to its last event.
+    assert "| zero streams lost | 0 lost, 0 rows failed | met |" in text
     # Both boto3 and our facade are in the test venv: each scenario compares them.
     assert "| boto3 |" in text
     assert "| bedrock_cris (boto3 facade) |" in text
