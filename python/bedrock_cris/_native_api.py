@@ -260,15 +260,17 @@ class Client:
 
     def _converse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        return ConverseResult(self._native.converse(request.params(model)), model)
+        return ConverseResult(self._native.call("Converse", request.params(model)), model)
 
     def _stream(self, request: ConverseRequest) -> TextStream:
         model = request.model or self.model
-        return TextStream(self._native.converse_stream(request.params(model)), model)
+        return TextStream(self._native.call("ConverseStream", request.params(model)), model)
 
     async def _aconverse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        return ConverseResult(await self._native.converse_async(request.params(model)), model)
+        return ConverseResult(
+            await self._native.call_async("Converse", request.params(model)), model
+        )
 
     def _astream(self, request: ConverseRequest) -> AsyncTextStream:
         model = request.model or self.model
@@ -276,7 +278,7 @@ class Client:
         native = self._native
 
         async def start() -> dict[str, Any]:
-            response: dict[str, Any] = await native.converse_stream_async(params)
+            response: dict[str, Any] = await native.call_async("ConverseStream", params)
             return response
 
         return AsyncTextStream(start, model)
