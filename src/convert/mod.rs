@@ -77,19 +77,20 @@ impl ParamErrors {
     }
 
     fn invalid_type(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, valid: &str) -> PyResult<()> {
-        let detail = format!(", type: {}, valid types: {valid}", v.get_type().str()?);
-        self.value_line("Invalid type for parameter", p, v, &detail)
+        self.wrong_type("parameter", p, v, valid)
     }
 
-    /// A document member's value of a type documents cannot hold.
-    fn invalid_document_type(
+    /// "Invalid type for <of> <name>, value: .., type: .., valid types: <valid>"; `of` is
+    /// "parameter", or "document parameter" for a value inside a document member.
+    fn wrong_type(
         &mut self,
+        of: &str,
         p: &Path<'_>,
         v: &Bound<'_, PyAny>,
         valid: &str,
     ) -> PyResult<()> {
         let detail = format!(", type: {}, valid types: {valid}", v.get_type().str()?);
-        self.value_line("Invalid type for document parameter", p, v, &detail)
+        self.value_line(&format!("Invalid type for {of}"), p, v, &detail)
     }
 
     fn min_value(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, min: &str) -> PyResult<()> {

@@ -150,6 +150,6 @@ fn doc_scalar(v: &Bound<'_, PyAny>, p: &Path<'_>, e: &mut ParamErrors) -> PyResu
         }
         return Ok(Document::Number(Number::Float(x)));
     }
-    e.invalid_document_type(p, v, VALID_DOC)?;
+    e.wrong_type("document parameter", p, v, VALID_DOC)?;
     Ok(Document::Null)
 }
