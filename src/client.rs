@@ -13,9 +13,8 @@ use pyo3::types::PyDict;
 use crate::bound::InFlight;
 use crate::config::{build_client, BuildError, ClientOptions};
 use crate::headers::{self, CallHeaders};
-use crate::ops::json::generated::{dispatch, Converse};
+use crate::ops::json::generated::dispatch;
 use crate::ops::routed::Throughput;
-use crate::ops::streaming::ConverseStream;
 use crate::ops::{call_async, call_sync, validate_only, CallContext};
 use crate::sync::{current_in, ForkLocal, LockUnpoisoned};
 use crate::{errors, logging, runtime};
@@ -229,43 +228,6 @@ impl NativeClient {
         params: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
         dispatch!(operation, validate_only, self, py, params)
-    }
-
-    /// Converse: `params` are boto3's keyword arguments (the native API's
-    /// entry points, these four; the facade calls every operation by name).
-    fn converse<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_sync::<Converse>(self, py, params)
-    }
-
-    /// ConverseStream: returns at once with `{'ResponseMetadata', 'stream'}`.
-    fn converse_stream<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_sync::<ConverseStream>(self, py, params)
-    }
-
-    /// Awaitable Converse.
-    fn converse_async<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_async::<Converse>(self, py, params)
-    }
-
-    /// Awaitable ConverseStream; the stream is an async iterator.
-    fn converse_stream_async<'py>(
-        &self,
-        py: Python<'py>,
-        params: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        call_async::<ConverseStream>(self, py, params)
     }
 }
 

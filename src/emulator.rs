@@ -6,8 +6,8 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use bedrock_cris_emulator::{
-    start, ApiError, AuthConfig, EmulatorConfig, EmulatorHandle, Fault, ScriptedBody,
-    ScriptedEvent, ScriptedReply, StreamEnd,
+    start, AuthConfig, EmulatorConfig, EmulatorHandle, Fault, ScriptedBody, ScriptedEvent,
+    ScriptedReply,
 };
 use bytes::Bytes;
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -29,27 +29,6 @@ fn duration(seconds: f64, what: &str) -> PyResult<Duration> {
     Duration::try_from_secs_f64(seconds).map_err(|_| {
         PyValueError::new_err(format!("{what} must be a finite number of seconds >= 0"))
     })
-}
-
-/// Builds a modelled error (validated as the control API validates it).
-fn api_error(
-    code: &str,
-    message: Option<String>,
-    status: Option<u16>,
-    original_status_code: Option<i64>,
-    resource_name: Option<String>,
-) -> PyResult<ApiError> {
-    let mut error =
-        bedrock_cris_emulator::api_error(code, message, status).map_err(PyValueError::new_err)?;
-    if let Some(original) = original_status_code {
-        error
-            .extra
-            .push(("originalStatusCode".into(), original.into()));
-    }
-    if let Some(name) = resource_name {
-        error.extra.push(("resourceName".into(), name.into()));
-    }
-    Ok(error)
 }
 
 fn auth_config(
@@ -181,59 +160,6 @@ impl EmulatorServer {
     /// Forgets recorded requests.
     fn clear_requests(&self) {
         self.handle.clear_requests();
-    }
-
-    /// Makes `model_id` (or `"*"`) answer the modelled error `code`.
-    #[pyo3(signature = (model_id, code, message = None, status = None, times = None, *, original_status_code = None, resource_name = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn fail(
-        &self,
-        model_id: &str,
-        code: &str,
-        message: Option<String>,
-        status: Option<u16>,
-        times: Option<u32>,
-        original_status_code: Option<i64>,
-        resource_name: Option<String>,
-    ) -> PyResult<()> {
-        let error = api_error(code, message, status, original_status_code, resource_name)?;
-        self.handle.fail(model_id, error, times);
-        Ok(())
-    }
-
-    /// Breaks streams of `model_id` (ConverseStream, InvokeModelWithResponseStream,
-    /// InvokeModelWithBidirectionalStream) after `after_events` events: `mode` is "exception"
-    /// (send the error `code` as an exception event), "cut" (drop the connection) or "stall".
-    #[pyo3(signature = (model_id, after_events, mode = "exception", code = None, message = None, times = None))]
-    fn fail_stream(
-        &self,
-        model_id: &str,
-        after_events: usize,
-        mode: &str,
-        code: Option<&str>,
-        message: Option<String>,
-        times: Option<u32>,
-    ) -> PyResult<()> {
-        let end = match mode {
-            "exception" => StreamEnd::Exception(api_error(
-                code.unwrap_or("ModelStreamErrorException"),
-                message,
-                None,
-                None,
-                None,
-            )?),
-            "cut" => StreamEnd::Cut,
-            "stall" => StreamEnd::Stall,
-            "truncate" => StreamEnd::Truncate,
-            "corrupt_crc" => StreamEnd::CorruptCrc,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "mode must be 'exception', 'cut', 'stall', 'truncate' or 'corrupt_crc', got {other:?}"
-                )))
-            }
-        };
-        self.handle.fail_stream(model_id, after_events, end, times);
-        Ok(())
     }
 
     /// Adds faults from their JSON form (an object or a list, as `POST /_emulator/faults`

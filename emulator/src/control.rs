@@ -188,11 +188,8 @@ pub(crate) async fn handle(
             let faults: Vec<Value> = shared.faults.list().iter().map(Fault::to_json).collect();
             answer(200, &json!({ "faults": faults }))
         }
-        (&Method::POST, "/faults") => match json_body() {
-            Ok(v) => match add_faults(shared, &v) {
-                Ok(n) => answer(200, &json!({ "added": n })),
-                Err(e) => bad(e),
-            },
+        (&Method::POST, "/faults") => match json_body().and_then(|v| add_faults(shared, &v)) {
+            Ok(n) => answer(200, &json!({ "added": n })),
             Err(e) => bad(e),
         },
         (&Method::DELETE, "/faults") => {
@@ -260,11 +257,8 @@ pub(crate) async fn handle(
             Err(e) => bad(e),
         },
         (&Method::GET, "/quota") => answer(200, &quota_json(shared)),
-        (&Method::POST, "/quota") => match json_body() {
-            Ok(v) => match set_quotas(shared, &v) {
-                Ok(n) => answer(200, &json!({ "set": n })),
-                Err(e) => bad(e),
-            },
+        (&Method::POST, "/quota") => match json_body().and_then(|v| set_quotas(shared, &v)) {
+            Ok(n) => answer(200, &json!({ "set": n })),
             Err(e) => bad(e),
         },
         (&Method::DELETE, "/quota") => {

@@ -18,7 +18,9 @@ use tokio::time::Sleep;
 
 use crate::auth::ChunkChain;
 use crate::errors::ApiError;
-use crate::eventstream::{corrupted, exception_frame, truncated, StreamCut, Tail, SETTLE};
+use crate::eventstream::{
+    corrupted, exception_frame, poll_pause, truncated, StreamCut, Tail, SETTLE,
+};
 use crate::faults::StreamEnd;
 use crate::ops::bidi::{unwrap_input, EchoSession, InputDecoder, InputEvent};
 use crate::ops::invoke::chunk_frame;
@@ -233,11 +235,8 @@ impl Body for DuplexBody {
     ) -> Poll<Option<Result<Frame<Bytes>, StreamCut>>> {
         let this = self.get_mut();
         loop {
-            if let Some(sleep) = this.pause.as_mut() {
-                if sleep.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-                this.pause = None;
+            if poll_pause(&mut this.pause, cx).is_pending() {
+                return Poll::Pending;
             }
             if this
                 .fault

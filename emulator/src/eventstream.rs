@@ -23,40 +23,52 @@ fn encode(message: &Message) -> Bytes {
     }
 }
 
+/// A message with string-valued `headers` (`:event-type`, `:content-type`, ...), in order.
+pub(crate) fn message(payload: impl Into<Bytes>, headers: &[(&str, &str)]) -> Message {
+    headers
+        .iter()
+        .fold(Message::new(payload), |m, (name, value)| {
+            let value = HeaderValue::String(value.to_string().into());
+            m.add_header(Header::new(name.to_string(), value))
+        })
+}
+
 /// An event frame: `:event-type` is the union member name (`contentBlockDelta`, `chunk`).
 pub fn event_frame(event_type: &'static str, payload: Vec<u8>) -> Bytes {
-    let message = Message::new(payload)
-        .add_header(Header::new(
-            ":event-type",
-            HeaderValue::String(event_type.into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ))
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ));
-    encode(&message)
+    encode(&message(
+        payload,
+        &[
+            (":event-type", event_type),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ],
+    ))
 }
 
 /// An exception frame: `:exception-type` is the union member name (`throttlingException`).
 pub fn exception_frame(error: &ApiError) -> Bytes {
-    let message = Message::new(error.body())
-        .add_header(Header::new(
-            ":exception-type",
-            HeaderValue::String(error.stream_member_name().into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ))
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("exception".into()),
-        ));
-    encode(&message)
+    encode(&message(
+        error.body(),
+        &[
+            (":exception-type", &error.stream_member_name()),
+            (":content-type", "application/json"),
+            (":message-type", "exception"),
+        ],
+    ))
+}
+
+/// Waits out `pause` (a pause before the next frame), if any: `Pending` until it has passed.
+pub(crate) fn poll_pause(
+    pause: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if let Some(sleep) = pause.as_mut() {
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        *pause = None;
+    }
+    Poll::Ready(())
 }
 
 /// The first half of `frame`: a stream that ends there ends inside a frame.
@@ -176,11 +188,8 @@ impl Body for ResponseBody {
                 tail,
                 settled,
             } => {
-                if let Some(sleep) = pause.as_mut() {
-                    if sleep.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    *pause = None;
+                if poll_pause(pause, cx).is_pending() {
+                    return Poll::Pending;
                 }
                 if let (Some(schedule), false) = (schedule.as_mut(), frames.is_empty()) {
                     if schedule.poll_next(cx).is_pending() {

@@ -61,6 +61,31 @@ impl Prompt {
         self.text.push_str(text);
         self.input_tokens = self.input_tokens.saturating_add(count_tokens(text));
     }
+
+    /// Adds the text of `value`: a string, or the `text` of each block of an array (as
+    /// Anthropic's `system` and a tool result's `content` hold it); anything else adds nothing.
+    pub fn push_text_blocks(&mut self, value: Option<&Value>) {
+        match value {
+            Some(Value::String(s)) => self.push_text(s),
+            Some(Value::Array(blocks)) => {
+                for b in blocks {
+                    if let Some(t) = b.get("text").and_then(Value::as_str) {
+                        self.push_text(t);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The stop sequences: the strings of a request's array (other values are passed over).
+    pub fn set_stop_sequences(&mut self, stops: &[Value]) {
+        self.stop_sequences = stops
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+    }
 }
 
 /// A tool call the model makes.

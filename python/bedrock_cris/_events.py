@@ -133,12 +133,7 @@ class HierarchicalEmitter:
                 if known is not None:
                     count = known.get("count")
                     if uses_count != bool(count):
-                        raise ValueError(
-                            f"Initial registration of unique id {unique_id} was specified to "
-                            f"{'' if count else 'not '}use a counter. Subsequent register calls "
-                            f"to unique id must specify {'' if count else 'not '}to use a "
-                            "counter as well."
-                        )
+                        raise _counter_mismatch(unique_id, bool(count), "register")
                     if uses_count:
                         known["count"] += 1
                     return
@@ -168,12 +163,7 @@ class HierarchicalEmitter:
                     return
                 count = known.get("count")
                 if unique_id_uses_count != (count is not None):
-                    raise ValueError(
-                        f"Initial registration of unique id {unique_id} was specified to "
-                        f"{'' if count is not None else 'not '}use a counter. Subsequent "
-                        "unregister calls to unique id must specify "
-                        f"{'' if count is not None else 'not '}to use a counter as well."
-                    )
+                    raise _counter_mismatch(unique_id, count is not None, "unregister")
                 if count is not None and count > 1:
                     known["count"] -= 1
                     return
@@ -297,3 +287,13 @@ def _copy_node(node: _Node) -> _Node:
         copied.handlers = (list(node.handlers[0]), list(node.handlers[1]), list(node.handlers[2]))
     copied.children = {name: _copy_node(child) for name, child in node.children.items()}
     return copied
+
+
+def _counter_mismatch(unique_id: str, counted: bool, call: str) -> ValueError:
+    """botocore's error for a ``call`` whose ``unique_id_uses_count`` differs from the first
+    registration's (``counted``)."""
+    not_ = "" if counted else "not "
+    return ValueError(
+        f"Initial registration of unique id {unique_id} was specified to {not_}use a counter. "
+        f"Subsequent {call} calls to unique id must specify {not_}to use a counter as well."
+    )

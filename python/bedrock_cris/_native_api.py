@@ -260,36 +260,36 @@ class Client:
 
     def _converse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        params, send = request.params(model), self._native.converse
+        params, call = request.params(model), self._native.call
         if _tracing.sync_wrapper is None:
-            return ConverseResult(send(params), model)
-        return ConverseResult(_tracing.traced(self._meta, "Converse", send, params), model)
+            return ConverseResult(call("Converse", params), model)
+        return ConverseResult(_tracing.traced(self._meta, call, "Converse", params), model)
 
     def _stream(self, request: ConverseRequest) -> TextStream:
         model = request.model or self.model
-        params, send = request.params(model), self._native.converse_stream
+        params, call = request.params(model), self._native.call
         if _tracing.sync_wrapper is None:
-            return TextStream(send(params), model)
-        return TextStream(_tracing.traced(self._meta, "ConverseStream", send, params), model)
+            return TextStream(call("ConverseStream", params), model)
+        return TextStream(_tracing.traced(self._meta, call, "ConverseStream", params), model)
 
     async def _aconverse(self, request: ConverseRequest) -> ConverseResult:
         model = request.model or self.model
-        params, send = request.params(model), self._native.converse_async
+        params, call = request.params(model), self._native.call_async
         if _tracing.async_wrapper is None:
-            return ConverseResult(await send(params), model)
+            return ConverseResult(await call("Converse", params), model)
         return ConverseResult(
-            await _tracing.traced_async(self._meta, "Converse", send, params), model
+            await _tracing.traced_async(self._meta, call, "Converse", params), model
         )
 
     def _astream(self, request: ConverseRequest) -> AsyncTextStream:
         model = request.model or self.model
-        params, send, meta = request.params(model), self._native.converse_stream_async, self._meta
+        params, call, meta = request.params(model), self._native.call_async, self._meta
 
         async def start() -> dict[str, Any]:
             if _tracing.async_wrapper is None:
-                response: dict[str, Any] = await send(params)
+                response: dict[str, Any] = await call("ConverseStream", params)
             else:
-                response = await _tracing.traced_async(meta, "ConverseStream", send, params)
+                response = await _tracing.traced_async(meta, call, "ConverseStream", params)
             return response
 
         return AsyncTextStream(start, model)

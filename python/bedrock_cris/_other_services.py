@@ -80,22 +80,23 @@ def _botocore_config(config: Any) -> Any:
 
 def client(session: Session, service_name: str, **kwargs: Any) -> Any:
     """boto3's ``session.client(service_name, **kwargs)`` (aioboto3's for aio sessions)."""
-    try:
-        delegate = delegate_session(session)
-    except ImportError as error:
-        raise _missing(session._delegate_package, service_name, "client") from error
-    kwargs["config"] = _botocore_config(kwargs.get("config"))
-    return delegate.client(service_name, **kwargs)
+    return _delegated(session, "client", service_name, kwargs)
 
 
 def resource(session: Session, service_name: str, **kwargs: Any) -> Any:
     """boto3's ``session.resource(service_name, **kwargs)`` (aioboto3's for aio sessions)."""
+    return _delegated(session, "resource", service_name, kwargs)
+
+
+def _delegated(session: Session, what: str, service_name: str, kwargs: dict[str, Any]) -> Any:
+    """The delegate session's ``what`` (``client`` or ``resource``) for ``service_name``, our
+    ``Config`` turned into botocore's."""
     try:
         delegate = delegate_session(session)
     except ImportError as error:
-        raise _missing(session._delegate_package, service_name, "resource") from error
+        raise _missing(session._delegate_package, service_name, what) from error
     kwargs["config"] = _botocore_config(kwargs.get("config"))
-    return delegate.resource(service_name, **kwargs)
+    return getattr(delegate, what)(service_name, **kwargs)
 
 
 def available_services(session: Session) -> list[str]:

@@ -67,25 +67,22 @@ class _Caller:
         self.meta = meta
 
 
-def traced(meta: Any, operation: str, send: Callable[[Any], Any], params: Any) -> Any:
-    """``send(params)`` (a native call of ``operation``, facade-shaped params and result)
-    under ``sync_wrapper``: the span the facade's call of ``operation`` gets. Called only while
-    ``sync_wrapper`` is set (the native API checks it first, so untraced calls pay nothing)."""
+def traced(meta: Any, call: Callable[[str, Any], Any], operation: str, params: Any) -> Any:
+    """``call(operation, params)`` (the native client's generic door: facade-shaped params
+    and result) under ``sync_wrapper``: the span the facade's call of ``operation`` gets.
+    Called only while ``sync_wrapper`` is set (the native API checks it first, so untraced
+    calls pay nothing)."""
     wrapper = sync_wrapper
     if wrapper is None:  # uninstrumented meanwhile
-        return send(params)
-    return wrapper(lambda _operation, kwargs: send(kwargs), _Caller(meta), (operation, params), {})
+        return call(operation, params)
+    return wrapper(call, _Caller(meta), (operation, params), {})
 
 
 async def traced_async(
-    meta: Any, operation: str, send: Callable[[Any], Awaitable[Any]], params: Any
+    meta: Any, call: Callable[[str, Any], Awaitable[Any]], operation: str, params: Any
 ) -> Any:
-    """:func:`traced` for the asyncio calls, under ``async_wrapper``."""
+    """:func:`traced` for the asyncio door, under ``async_wrapper``."""
     wrapper = async_wrapper
     if wrapper is None:
-        return await send(params)
-
-    async def call(_operation: str, kwargs: Any) -> Any:
-        return await send(kwargs)
-
+        return await call(operation, params)
     return await wrapper(call, _Caller(meta), (operation, params), {})

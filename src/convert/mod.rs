@@ -63,27 +63,43 @@ impl ParamErrors {
         ));
     }
 
-    fn invalid_type(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, valid: &str) -> PyResult<()> {
-        let line = format!(
-            "Invalid type for parameter {}, value: {}, type: {}, valid types: {}",
-            p.name(),
-            v.str()?,
-            v.get_type().str()?,
-            valid
-        );
+    /// "<what> <name>, value: <v><detail>": the shape of botocore's type and value lines.
+    fn value_line(
+        &mut self,
+        what: &str,
+        p: &Path<'_>,
+        v: &Bound<'_, PyAny>,
+        detail: &str,
+    ) -> PyResult<()> {
+        let line = format!("{what} {}, value: {}{detail}", p.name(), v.str()?);
         self.push(line);
         Ok(())
     }
 
+    fn invalid_type(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, valid: &str) -> PyResult<()> {
+        self.wrong_type("parameter", p, v, valid)
+    }
+
+    /// "Invalid type for <of> <name>, value: .., type: .., valid types: <valid>"; `of` is
+    /// "parameter", or "document parameter" for a value inside a document member.
+    fn wrong_type(
+        &mut self,
+        of: &str,
+        p: &Path<'_>,
+        v: &Bound<'_, PyAny>,
+        valid: &str,
+    ) -> PyResult<()> {
+        let detail = format!(", type: {}, valid types: {valid}", v.get_type().str()?);
+        self.value_line(&format!("Invalid type for {of}"), p, v, &detail)
+    }
+
     fn min_value(&mut self, p: &Path<'_>, v: &Bound<'_, PyAny>, min: &str) -> PyResult<()> {
-        let line = format!(
-            "Invalid value for parameter {}, value: {}, valid min value: {}",
-            p.name(),
-            v.str()?,
-            min
-        );
-        self.push(line);
-        Ok(())
+        self.value_line(
+            "Invalid value for parameter",
+            p,
+            v,
+            &format!(", valid min value: {min}"),
+        )
     }
 
     fn not_representable(
@@ -92,14 +108,20 @@ impl ParamErrors {
         v: &Bound<'_, PyAny>,
         what: &str,
     ) -> PyResult<()> {
-        let line = format!(
-            "Invalid value for parameter {}, value: {}, valid range: {}",
-            p.name(),
-            v.str()?,
-            what
-        );
-        self.push(line);
-        Ok(())
+        self.value_line(
+            "Invalid value for parameter",
+            p,
+            v,
+            &format!(", valid range: {what}"),
+        )
+    }
+
+    /// A string or list shorter than the model's `min`.
+    fn min_length(&mut self, p: &Path<'_>, len: usize, min: usize) {
+        self.push(format!(
+            "Invalid length for parameter {}, value: {len}, valid min length: {min}",
+            p.name()
+        ));
     }
 }
 

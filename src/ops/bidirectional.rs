@@ -18,9 +18,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use tokio::sync::mpsc;
 
+use super::streaming::stream_result;
 use super::{result_dict, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
-use crate::stream::{EventStream, InputFailure, Source};
+use crate::stream::{InputFailure, Source};
 use crate::sync::LockUnpoisoned;
 use crate::{convert, errors, runtime};
 
@@ -229,15 +230,17 @@ impl Operation for InvokeModelWithBidirectionalStream {
         let result = result_dict(py, record, context)?;
         let receiver =
             convert::invoke_model_with_bidirectional_stream_output(py, output, None, &result)?;
-        let stream = EventStream::start(
-            Source::Bidirectional(receiver),
+        let source = Source::Bidirectional(receiver);
+        let key = pyo3::intern!(py, "body");
+        stream_result(
+            result,
+            key,
+            source,
             record,
-            context.stream_idle,
+            context,
             Self::NAME,
+            Some(failure),
         )
-        .with_input_failure(failure);
-        result.set_item(pyo3::intern!(py, "body"), Py::new(py, stream)?)?;
-        Ok(result.into_any())
     }
 }
 

@@ -8,13 +8,13 @@ use aws_sdk_bedrockruntime::operation::invoke_model_with_response_stream::{
     InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamOutput,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 use super::invoke::content_type_given;
 use super::{result_dict, send_request, validated, CallContext, Operation, Pending};
 use crate::capture::CallRecord;
 use crate::convert;
-use crate::stream::{read_ahead, EventStream, Refusal, Source};
+use crate::stream::{read_ahead, EventStream, InputFailure, Refusal, Source};
 
 pub struct ConverseStream;
 
@@ -53,14 +53,9 @@ impl Operation for ConverseStream {
     ) -> PyResult<Bound<'py, PyAny>> {
         let result = result_dict(py, record, context)?;
         let receiver = convert::converse_stream_output(py, output, None, &result)?;
-        let stream = EventStream::start(
-            Source::Converse(receiver),
-            record,
-            context.stream_idle,
-            Self::NAME,
-        );
-        result.set_item(pyo3::intern!(py, "stream"), Py::new(py, stream)?)?;
-        Ok(result.into_any())
+        let source = Source::Converse(receiver);
+        let key = pyo3::intern!(py, "stream");
+        stream_result(result, key, source, record, context, Self::NAME, None)
     }
 }
 
@@ -104,13 +99,28 @@ impl Operation for InvokeModelWithResponseStream {
         let result = result_dict(py, record, context)?;
         let receiver =
             convert::invoke_model_with_response_stream_output(py, output, None, &result)?;
-        let stream = EventStream::start(
-            Source::Response(receiver),
-            record,
-            context.stream_idle,
-            Self::NAME,
-        );
-        result.set_item(pyo3::intern!(py, "body"), Py::new(py, stream)?)?;
-        Ok(result.into_any())
+        let source = Source::Response(receiver);
+        let key = pyo3::intern!(py, "body");
+        stream_result(result, key, source, record, context, Self::NAME, None)
     }
+}
+
+/// Finishes a streaming call: `result` (the call's dict) with the answer's [`EventStream`]
+/// under `key`, its events read from `source`; `input_failure` (a bidirectional stream's input
+/// feeder) is raised when the events end.
+pub(super) fn stream_result<'py>(
+    result: Bound<'py, PyDict>,
+    key: &Bound<'py, PyString>,
+    source: Source,
+    record: &mut CallRecord,
+    context: &CallContext,
+    operation: &'static str,
+    input_failure: Option<InputFailure>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut stream = EventStream::start(source, record, context.stream_idle, operation);
+    if let Some(failure) = input_failure {
+        stream = stream.with_input_failure(failure);
+    }
+    result.set_item(key, Py::new(result.py(), stream)?)?;
+    Ok(result.into_any())
 }

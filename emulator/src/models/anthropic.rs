@@ -42,17 +42,7 @@ pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result
         min_pieces: deltas,
         ..Prompt::default()
     };
-    match request.get("system") {
-        Some(Value::String(s)) => prompt.push_text(s),
-        Some(Value::Array(blocks)) => {
-            for b in blocks {
-                if let Some(t) = b.get("text").and_then(Value::as_str) {
-                    prompt.push_text(t);
-                }
-            }
-        }
-        _ => {}
-    }
+    prompt.push_text_blocks(request.get("system"));
     // A `compaction` block in the history replaces everything before it (the system prompt
     // stays): the conversation continues from its summary.
     let (system_text, system_tokens) = (prompt.text.clone(), prompt.input_tokens);
@@ -93,17 +83,7 @@ pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result
                         }
                         Some("tool_result") => {
                             tool_result = true;
-                            match block.get("content") {
-                                Some(Value::String(s)) => prompt.push_text(s),
-                                Some(Value::Array(parts)) => {
-                                    for p in parts {
-                                        if let Some(t) = p.get("text").and_then(Value::as_str) {
-                                            prompt.push_text(t);
-                                        }
-                                    }
-                                }
-                                _ => {}
-                            }
+                            prompt.push_text_blocks(block.get("content"));
                         }
                         _ => {}
                     }
@@ -121,11 +101,7 @@ pub fn parse(request: &Map<String, Value>, model: &str, deltas: usize) -> Result
         }
     }
     if let Some(stops) = request.get("stop_sequences").and_then(Value::as_array) {
-        prompt.stop_sequences = stops
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        prompt.set_stop_sequences(stops);
     }
     if let Some(tools) = request.get("tools").and_then(Value::as_array) {
         for tool in tools {

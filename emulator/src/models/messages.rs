@@ -201,11 +201,7 @@ fn parse_inference_config(
         }
     }
     if let Some(stops) = opt(config, "stopSequences", "inferenceConfig.", Value::as_array)? {
-        prompt.stop_sequences = stops
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        prompt.set_stop_sequences(stops);
     }
     Ok(())
 }

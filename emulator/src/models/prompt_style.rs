@@ -49,11 +49,7 @@ fn parse(
         prompt.max_tokens = Some(u32::try_from(max.max(1)).unwrap_or(u32::MAX));
     }
     if let Some(stops) = request.get("stop").and_then(Value::as_array) {
-        prompt.stop_sequences = stops
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        prompt.set_stop_sequences(stops);
     }
     Ok(generate(&prompt))
 }

@@ -257,6 +257,7 @@ impl EchoSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eventstream::message;
     use crate::model_id::{resolve, Resolution};
     use aws_smithy_eventstream::frame::write_message_to;
     use aws_smithy_types::event_stream::Header;
@@ -279,19 +280,14 @@ mod tests {
             "{{\"bytes\":\"{}\"}}",
             aws_smithy_types::base64::encode(bytes)
         );
-        Message::new(payload.into_bytes())
-            .add_header(Header::new(
-                ":message-type",
-                HeaderValue::String("event".into()),
-            ))
-            .add_header(Header::new(
-                ":event-type",
-                HeaderValue::String("chunk".into()),
-            ))
-            .add_header(Header::new(
-                ":content-type",
-                HeaderValue::String("application/json".into()),
-            ))
+        message(
+            payload.into_bytes(),
+            &[
+                (":message-type", "event"),
+                (":event-type", "chunk"),
+                (":content-type", "application/json"),
+            ],
+        )
     }
 
     fn envelope(inner: Option<&Message>) -> Message {
@@ -342,15 +338,10 @@ mod tests {
         wire[last] ^= 1;
         decoder.push(&wire);
         assert!(decoder.next_message().is_err(), "CRC mismatch");
-        let other = Message::new(&b"{}"[..])
-            .add_header(Header::new(
-                ":message-type",
-                HeaderValue::String("event".into()),
-            ))
-            .add_header(Header::new(
-                ":event-type",
-                HeaderValue::String("audio".into()),
-            ));
+        let other = message(
+            &b"{}"[..],
+            &[(":message-type", "event"), (":event-type", "audio")],
+        );
         assert!(unwrap_input(&other).is_err());
         let nested = envelope(Some(&envelope(Some(&chunk_message(b"{}")))));
         assert!(unwrap_input(&nested).is_err());

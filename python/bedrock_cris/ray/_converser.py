@@ -10,9 +10,8 @@ import pyarrow as pa
 
 from bedrock_cris._native_api import DEFAULT_MODEL
 from bedrock_cris.ray import _rows
-from bedrock_cris.ray._quota import check_limits
 from bedrock_cris.ray._sending import estimated_tokens, send
-from bedrock_cris.ray._worker import RowWorker
+from bedrock_cris.ray._worker import RowWorker, settings_of
 
 #: Output tokens a request is assumed to use when it sets no ``max_tokens`` (Bedrock
 #: reserves ``max_tokens`` against the tokens-per-minute quota when a request starts).
@@ -51,29 +50,8 @@ class Converser(RowWorker):
         on_error: str = "raise",
         **extra: Any,
     ) -> None:
-        check_converser_args(
-            prompt_column=prompt_column,
-            model=model,
-            max_tokens=max_tokens,
-            max_concurrency=max_concurrency,
-            max_retries=max_retries,
-            requests_per_minute=requests_per_minute,
-            tokens_per_minute=tokens_per_minute,
-            output_column=output_column,
-            error_column=error_column,
-            on_error=on_error,
-        )
-        super().__init__(
-            client,
-            model,
-            max_concurrency=max_concurrency,
-            max_retries=max_retries,
-            requests_per_minute=requests_per_minute,
-            tokens_per_minute=tokens_per_minute,
-            output_column=output_column,
-            error_column=error_column,
-            on_error=on_error,
-        )
+        check_converser_args(prompt_column=prompt_column, max_tokens=max_tokens)
+        super().__init__(client, model, **settings_of(locals()))
         self._prompt_column = prompt_column
         self._options: dict[str, Any] = {
             "model": model,
@@ -164,34 +142,11 @@ def _prompt_tokens(prompt: Any) -> float:
     return estimated_tokens(*texts)
 
 
-def check_converser_args(
-    *,
-    prompt_column: object,
-    model: object,
-    max_tokens: object,
-    max_concurrency: object,
-    max_retries: object,
-    requests_per_minute: object,
-    tokens_per_minute: object,
-    output_column: object,
-    error_column: object,
-    on_error: object,
-) -> None:
-    """Checks a converser's arguments on the driver, before any actor or request."""
+def check_converser_args(*, prompt_column: object, max_tokens: object, **_: object) -> None:
+    """Checks a converser's own arguments (``**_``: the ones every worker has, for
+    :func:`check_worker_args`; more Converse arguments are the service's to check)."""
     _rows.check_column("prompt_column", prompt_column)
-    _rows.check_column("output_column", output_column)
-    _rows.check_column("error_column", error_column)
-    _rows.check_on_error(on_error)
-    check_limits(requests_per_minute, tokens_per_minute)
-    if not isinstance(model, str):
-        raise TypeError(f"model must be a str, not {type(model).__name__}")
     if max_tokens is not None and (
         isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
     ):
         raise ValueError(f"max_tokens must be a positive int or None, not {max_tokens!r}")
-    for name, value, least in (
-        ("max_concurrency", max_concurrency, 1),
-        ("max_retries", max_retries, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an int of at least {least}, not {value!r}")

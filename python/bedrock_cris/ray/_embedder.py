@@ -12,9 +12,8 @@ import pyarrow as pa
 from bedrock_cris import _native
 from bedrock_cris._embed import DEFAULT_EMBED_MODEL
 from bedrock_cris.ray import _rows
-from bedrock_cris.ray._quota import check_limits
 from bedrock_cris.ray._sending import estimated_tokens, send
-from bedrock_cris.ray._worker import RowWorker
+from bedrock_cris.ray._worker import RowWorker, settings_of
 
 
 class Embedder(RowWorker):
@@ -57,33 +56,6 @@ class Embedder(RowWorker):
         error_column: str = "error",
         on_error: str = "raise",
     ) -> None:
-        self._layout = check_embedder_args(
-            column=column,
-            model=model,
-            dimensions=dimensions,
-            embedding_type=embedding_type,
-            family=family,
-            max_concurrency=max_concurrency,
-            max_retries=max_retries,
-            requests_per_minute=requests_per_minute,
-            tokens_per_minute=tokens_per_minute,
-            output_column=output_column,
-            error_column=error_column,
-            on_error=on_error,
-        )
-        super().__init__(
-            client,
-            model,
-            max_concurrency=max_concurrency,
-            max_retries=max_retries,
-            requests_per_minute=requests_per_minute,
-            tokens_per_minute=tokens_per_minute,
-            output_column=output_column,
-            error_column=error_column,
-            on_error=on_error,
-        )
-        self._column = column
-        self._model = model
         self._options: dict[str, Any] = {
             "model": model,
             "input_type": input_type,
@@ -94,6 +66,10 @@ class Embedder(RowWorker):
             "family": family,
             "extra_body": extra_body,
         }
+        self._layout = check_embedder_args(column=column, **self._options)
+        super().__init__(client, model, **settings_of(locals()))
+        self._column = column
+        self._model = model
 
     async def __call__(self, batch: pa.Table) -> pa.Table:
         table = _rows.as_table(batch)
@@ -197,29 +173,13 @@ def check_embedder_args(
     dimensions: int,
     embedding_type: str,
     family: str | None,
-    max_concurrency: object,
-    max_retries: object,
-    requests_per_minute: object,
-    tokens_per_minute: object,
-    output_column: object,
-    error_column: object,
-    on_error: object,
+    **_: object,
 ) -> tuple[int, str, int]:
-    """Checks an embedder's arguments (on the driver, before any actor or request) and returns
-    ``(columns, dtype, texts per request)`` for them."""
+    """Checks an embedder's own arguments (``**_``: the ones every worker has, for
+    :func:`check_worker_args`) and returns ``(columns, dtype, texts per request)`` for them."""
     _rows.check_column("column", column)
-    _rows.check_column("output_column", output_column)
-    _rows.check_column("error_column", error_column)
-    _rows.check_on_error(on_error)
-    check_limits(requests_per_minute, tokens_per_minute)
     if not isinstance(model, str):
         raise TypeError(f"model must be a str, not {type(model).__name__}")
-    for name, value, least in (
-        ("max_concurrency", max_concurrency, 1),
-        ("max_retries", max_retries, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an int of at least {least}, not {value!r}")
     return _native.embed_layout(
         model, family=family, embedding_type=embedding_type, dimensions=dimensions
     )

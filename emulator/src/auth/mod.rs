@@ -7,17 +7,25 @@
 //! the HMAC with the key derived from the secret; the hex signature must equal the client's.
 //! Streamed input (InvokeModelWithBidirectionalStream) carries chained `:chunk-signature`s,
 //! verified by [`ChunkChain`].
+//!
+//! By job: `sigv4.rs` (hashes, HMAC, the signing key, the canonical request's parts),
+//! `clock.rs` (`x-amz-date` to and from Unix seconds), `chunks.rs` (the `:chunk-signature`
+//! chain of streamed input).
+
+mod chunks;
+mod clock;
+mod sigv4;
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_smithy_eventstream::frame::write_headers_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
-use hmac::{Hmac, KeyInit, Mac};
 use hyper::http::request::Parts;
-use sha2::{Digest, Sha256};
 
 use crate::errors::ApiError;
+pub use chunks::ChunkChain;
+use clock::{format_amz_date, now_unix, parse_amz_date};
+use sigv4::{
+    canonical_query, canonical_uri, canonical_value, hex, hmac, same, sha256_hex, signing_key,
+};
 
 /// The signing name of Bedrock Runtime (its SigV4 credential scope service).
 pub const SIGNING_SERVICE: &str = "bedrock";
@@ -104,181 +112,6 @@ fn incomplete(message: impl Into<String>) -> ApiError {
 
 fn invalid(message: impl Into<String>) -> ApiError {
     error("InvalidSignatureException", message)
-}
-
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length; the fallback is unreachable.
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, region.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    hmac(&k, b"aws4_request")
-}
-
-/// Compares in time independent of where the first difference is.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// `YYYYMMDDTHHMMSSZ` to Unix seconds.
-pub(crate) fn parse_amz_date(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, sec) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec)
-}
-
-/// Unix seconds to `YYYYMMDDTHHMMSSZ`.
-pub(crate) fn format_amz_date(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// SigV4's URI encoding: everything but `A-Z a-z 0-9 - _ . ~` (and `/` when `keep_slash`).
-fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// The canonical URI of a non-S3 service: the path as sent, dot segments and empty segments
-/// removed, then URI-encoded once more (`%3A` becomes `%253A`), as botocore and the AWS SDK
-/// for Rust (`double_uri_encode`, `normalize_uri_path`) both sign it.
-pub(crate) fn canonical_uri(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut normalized = format!("/{}", segments.join("/"));
-    if path.ends_with('/') && !segments.is_empty() {
-        normalized.push('/');
-    }
-    uri_encode(&normalized, true)
-}
-
-/// The canonical query: each name and value decoded, then URI-encoded, sorted.
-pub(crate) fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
-            )
-        })
-        .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// A header value as signed: trimmed, inner runs of spaces collapsed to one.
-fn canonical_value(v: &[u8]) -> String {
-    String::from_utf8_lossy(v)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 struct Authorization<'a> {
@@ -488,136 +321,18 @@ pub fn verify(
     if !same(&expected, auth.signature) {
         return Err(signature_mismatch());
     }
-    Ok(Authenticated::SigV4(ChunkChain {
-        secret: secret.clone(),
-        region: auth.region.to_string(),
-        service: auth.service.to_string(),
-        previous: expected,
-    }))
-}
-
-/// The `:chunk-signature` chain of a SigV4-signed input event stream: each envelope signs
-/// its `:date` header and payload together with the previous signature, starting from the
-/// request's own signature.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ChunkChain {
-    secret: String,
-    region: String,
-    service: String,
-    previous: String,
-}
-
-impl std::fmt::Debug for ChunkChain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChunkChain")
-            .field("region", &self.region)
-            .field("previous", &self.previous)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ChunkChain {
-    /// Checks the next envelope and advances the chain.
-    pub fn verify(&mut self, envelope: &Message) -> Result<(), ApiError> {
-        let header = |name: &str| {
-            envelope
-                .headers()
-                .iter()
-                .find(|h| h.name().as_str() == name)
-                .map(Header::value)
-        };
-        let Some(HeaderValue::ByteArray(given)) = header(":chunk-signature") else {
-            return Err(ApiError::validation(
-                "Every input message must be a signed envelope with a ':chunk-signature' byte array.",
-            ));
-        };
-        let Some(HeaderValue::Timestamp(date)) = header(":date") else {
-            return Err(ApiError::validation(
-                "A signed input message needs a ':date' timestamp header.",
-            ));
-        };
-        let seconds = date.secs();
-        let amz_date = format_amz_date(seconds);
-        let day = amz_date.get(..8).unwrap_or("");
-        let mut date_header = Vec::new();
-        let date_value = HeaderValue::Timestamp(aws_smithy_types::DateTime::from_secs(seconds));
-        if write_headers_to(&[Header::new(":date", date_value)], &mut date_header).is_err() {
-            return Err(ApiError::validation("Unreadable ':date' header."));
-        }
-        let scope = format!("{day}/{}/{}/aws4_request", self.region, self.service);
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{}\n{}\n{}",
-            self.previous,
-            sha256_hex(&date_header),
-            sha256_hex(envelope.payload())
-        );
-        let key = signing_key(&self.secret, day, &self.region, &self.service);
-        let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
-        if !same(&expected, &hex(given)) {
-            return Err(ApiError::validation(
-                "The signature of an input message does not match: the ':chunk-signature' we \
-                 calculated from the previous signature, ':date' and payload differs from the one sent.",
-            ));
-        }
-        self.previous = expected;
-        Ok(())
-    }
+    Ok(Authenticated::SigV4(ChunkChain::new(
+        secret.clone(),
+        auth.region.to_string(),
+        auth.service.to_string(),
+        expected,
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use hyper::Request;
-
-    #[test]
-    fn dates_round_trip() {
-        for s in [
-            "20150830T123600Z",
-            "20000229T000000Z",
-            "19700101T000000Z",
-            "20991231T235959Z",
-        ] {
-            let t = parse_amz_date(s).expect(s);
-            assert_eq!(format_amz_date(t), s);
-        }
-        assert_eq!(parse_amz_date("20150830T123600Z"), Some(1440938160));
-        for bad in [
-            "",
-            "2015083T123600Z",
-            "20151330T123600Z",
-            "2015-8-30T12360Z",
-            "20150830T1236000",
-        ] {
-            assert_eq!(parse_amz_date(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn canonical_parts() {
-        assert_eq!(
-            canonical_uri("/model/anthropic.claude-v2%3A1/converse"),
-            "/model/anthropic.claude-v2%253A1/converse"
-        );
-        assert_eq!(canonical_uri(""), "/");
-        assert_eq!(canonical_uri("/a/./b/../c//d/"), "/a/c/d/");
-        assert_eq!(canonical_query("b=2&a=x%2Fy&a=1"), "a=1&a=x%2Fy&b=2");
-        assert_eq!(canonical_value(b"  a   b  "), "a b");
-    }
-
-    /// The worked example of the AWS documentation's signing key derivation.
-    #[test]
-    fn signing_key_matches_the_documentation() {
-        let key = signing_key(
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            "20150830",
-            "us-east-1",
-            "iam",
-        );
-        assert_eq!(
-            hex(&key),
-            "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
-        );
-    }
 
     #[test]
     fn region_from_the_credential_scope() {
