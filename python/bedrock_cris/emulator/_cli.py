@@ -241,17 +241,6 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, OverflowError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(emulator.endpoint_url)
-    print("# Point AWS clients in another shell at this emulator:")
-    for line in _export_lines(emulator, args.region, credentials, bearer_tokens):
-        print(line)
-    sys.stdout.flush()
-    print(
-        f"Bedrock Runtime emulator running at {emulator.endpoint_url} (control API: "
-        f"{emulator.control_url}, see --help); press Ctrl-C to stop.",
-        file=sys.stderr,
-        flush=True,
-    )
     import signal  # deferred: only the command line needs it
 
     def stop(signum: int, frame: object) -> None:
@@ -259,7 +248,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
+    # From the first line printed on, a Ctrl-C stops it cleanly: whoever reads the URL may
+    # interrupt at once, before the banner below is out.
     try:
+        print(emulator.endpoint_url)
+        print("# Point AWS clients in another shell at this emulator:")
+        for line in _export_lines(emulator, args.region, credentials, bearer_tokens):
+            print(line)
+        sys.stdout.flush()
+        print(
+            f"Bedrock Runtime emulator running at {emulator.endpoint_url} (control API: "
+            f"{emulator.control_url}, see --help); press Ctrl-C to stop.",
+            file=sys.stderr,
+            flush=True,
+        )
         while emulator.running:
             time.sleep(0.2)
     except KeyboardInterrupt:
