@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use crate::errors::{default_message, ApiError};
+use crate::spec;
 use crate::text::mix64;
 
 /// Matches every model id (and requests that name no model, such as async-invoke listings).
@@ -88,9 +89,6 @@ impl Fault {
     /// stream end "exception"), `seconds` (delay), `after_bytes` (stall_body), `after_events`
     /// and `end` ("exception", "cut", "stall", "truncate", "corrupt_crc") (stream).
     pub fn from_json(value: &Value) -> Result<Fault, String> {
-        let obj = value
-            .as_object()
-            .ok_or("a fault is a JSON object such as {\"action\": \"reset\"}")?;
         const KNOWN: &[&str] = &[
             "model_id",
             "region",
@@ -107,19 +105,13 @@ impl Fault {
             "original_status_code",
             "resource_name",
         ];
-        if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!("unknown fault member {k:?}"));
-        }
+        let obj = spec::object(value, "fault", "{\"action\": \"reset\"}", KNOWN)?;
         let model_id = match obj.get("model_id") {
             None | Some(Value::Null) => ANY_MODEL.to_string(),
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(_) => return Err("model_id must be a non-empty string".into()),
         };
-        let region = match obj.get("region") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(_) => return Err("region must be a non-empty string or null".into()),
-        };
+        let region = spec::optional_text(obj, "region")?;
         let uint = |name: &str| -> Result<Option<u64>, String> {
             match obj.get(name) {
                 None | Some(Value::Null) => Ok(None),

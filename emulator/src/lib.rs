@@ -96,6 +96,7 @@ mod reply;
 mod routing;
 mod scripted;
 mod server;
+mod spec;
 mod text;
 mod tls;
 mod tools;

@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::ApiError;
 use crate::faults::ANY_MODEL;
+use crate::spec;
 
 /// Bedrock's answer to a request over its requests-per-minute quota.
 pub const TOO_MANY_REQUESTS: &str = "Too many requests, please wait before trying again.";
@@ -54,25 +55,14 @@ impl Quota {
     /// Reads `{"model_id": "*", "region": null, "requests_per_minute": n,
     /// "tokens_per_minute": n}` (the control API's and the Python binding's form).
     pub fn from_json(value: &Value) -> Result<Quota, String> {
-        let obj = value
-            .as_object()
-            .ok_or("a quota is a JSON object such as {\"tokens_per_minute\": 1000}")?;
         const KNOWN: &[&str] = &[
             "model_id",
             "region",
             "requests_per_minute",
             "tokens_per_minute",
         ];
-        if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!("unknown quota member {k:?}"));
-        }
-        let text = |name: &str| -> Result<Option<String>, String> {
-            match obj.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-                Some(_) => Err(format!("{name} must be a non-empty string or null")),
-            }
-        };
+        let obj = spec::object(value, "quota", "{\"tokens_per_minute\": 1000}", KNOWN)?;
+        let text = |name: &str| spec::optional_text(obj, name);
         let limit = |name: &str| -> Result<Option<u64>, String> {
             match obj.get(name) {
                 None | Some(Value::Null) => Ok(None),
