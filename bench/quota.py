@@ -344,7 +344,9 @@ def main() -> int:
     parser.add_argument("--callers", type=int, default=256)
     parser.add_argument("--texts", type=int, default=100_000)
     parser.add_argument("--only", choices=["converse", "embed"], help="one of the two parts")
-    parser.add_argument("--match", default="", help="only contenders whose name has this")
+    parser.add_argument(
+        "--match", default="", help="only contenders whose name has one of these ('|' between)"
+    )
     parser.add_argument("--out", default=None, help="also write the table to this file")
     args = parser.parse_args()
     rows, embed_rows = [], []
@@ -356,7 +358,7 @@ def main() -> int:
                 EMBED_MODEL, region=region, tokens_per_minute=EMBED_TOKENS_PER_MINUTE
             )
         for name, contend in CONTENDERS.items() if args.only != "embed" else ():
-            if args.match not in name:
+            if not any(m in name for m in args.match.split("|")):
                 continue
             if contend is aioboto3_tasks and not aioboto3_installed():
                 rows.append(f"| {name} | not installed in this venv | | | | | |")
@@ -364,7 +366,7 @@ def main() -> int:
                 rows.append(row(name, run(emulator, contend, args.callers, args.seconds)))
             print(rows[-1], flush=True)
         for name, job in EMBED_CONTENDERS.items() if args.only != "converse" else ():
-            if args.match not in name:
+            if not any(m in name for m in args.match.split("|")):
                 continue
             embed_rows.append(row(name, run_embed(emulator, job, texts, args.seconds)))
             print(embed_rows[-1], flush=True)
