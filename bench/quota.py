@@ -233,16 +233,39 @@ def run(emulator: Emulator, contend: Converse, callers: int, seconds: float) -> 
 
     latencies, failed = contend(emulator.endpoint_url, callers, seconds, ready)
     took = time.monotonic() - started[0]
-    usage = served(emulator, MODEL)
     latencies.sort()
+    return outcome(
+        emulator,
+        MODEL,
+        took,
+        TOKENS_PER_MINUTE,
+        len(latencies),
+        failed,
+        f"{statistics.median(latencies) * 1000:.0f}" if latencies else "-",
+        f"{latencies[int(len(latencies) * 0.99)] * 1000:.0f}" if latencies else "-",
+    )
+
+
+def outcome(
+    emulator: Emulator,
+    model: str,
+    took: float,
+    tokens_per_minute: int,
+    calls: int,
+    failed: int,
+    *times: str,
+) -> dict:
+    """A table row's figures: goodput over ``took`` seconds as a share of one Region's
+    quota, ``calls`` served, ``failed``, the throttles the emulator counted, and ``times``
+    (latencies or the job's seconds)."""
+    usage = served(emulator, model)
     return {
-        "goodput": usage["tokens"] / took / (TOKENS_PER_MINUTE / 60 * TIME_SCALE),
-        "calls": f"{len(latencies):,}",
+        "goodput": usage["tokens"] / took / (tokens_per_minute / 60 * TIME_SCALE),
+        "calls": f"{calls:,}",
         "failed": failed,
         "throttled": usage["throttled"],
         "requests": usage["requests"],
-        "p50": f"{statistics.median(latencies) * 1000:.0f}" if latencies else "-",
-        "p99": f"{latencies[int(len(latencies) * 0.99)] * 1000:.0f}" if latencies else "-",
+        "times": list(times),
     }
 
 
@@ -319,22 +342,15 @@ def run_embed(emulator: Emulator, job: Callable, texts: list[str], window: float
     started = time.monotonic()
     embedded, failed = job(emulator.endpoint_url, texts, window)
     took = time.monotonic() - started
-    usage = served(emulator, EMBED_MODEL)
-    return {
-        "goodput": usage["tokens"] / took / (EMBED_TOKENS_PER_MINUTE / 60 * TIME_SCALE),
-        "calls": f"{embedded:,}",
-        "failed": failed,
-        "throttled": usage["throttled"],
-        "requests": usage["requests"],
-        "p50": f"{took:.1f}",
-    }
+    return outcome(
+        emulator, EMBED_MODEL, took, EMBED_TOKENS_PER_MINUTE, embedded, failed, f"{took:.1f}"
+    )
 
 
 def row(name: str, r: dict) -> str:
     share = r["throttled"] / max(r["requests"], 1)
-    latency = [r["p50"], r["p99"]] if "p99" in r else [r["p50"]]
     cells = [name, f"{r['goodput']:.0%}", r["calls"], f"{r['failed']:,}"]
-    cells += [f"{r['throttled']:,} ({share:.0%})", *latency]
+    cells += [f"{r['throttled']:,} ({share:.0%})", *r["times"]]
     return "| " + " | ".join(cells) + " |"
 
 

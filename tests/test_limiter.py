@@ -31,6 +31,16 @@ def facade(emulator: Any, **config: Any) -> Any:
     )
 
 
+def native(emulator: Any, **options: Any) -> bedrock_cris.Client:
+    return bedrock_cris.Client(
+        REGION,
+        endpoint_url=emulator.endpoint_url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        **options,
+    )
+
+
 def hammer(call: Callable[[], Any], threads: int, calls: int) -> int:
     """Runs ``calls`` calls on ``threads`` threads; returns how many raised."""
     failed = 0
@@ -150,13 +160,7 @@ def test_cancelling_a_task_that_waits_for_a_place(emulator: Any) -> None:
 
 def test_cancelling_an_embed_job_whose_requests_wait_for_places(emulator: Any) -> None:
     emulator.set_latency(time_to_first_token=1.0)
-    client = bedrock_cris.Client(
-        REGION,
-        endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        max_in_flight=1,
-    )
+    client = native(emulator, max_in_flight=1)
     texts = [f"text {i}" for i in range(16)]
     arrived = emulator.request_count
 
@@ -252,13 +256,7 @@ def test_embed_jobs_use_the_limiter(emulator: Any) -> None:
     emulator.set_time_scale(60)
     emulator.set_quota(EMBED, requests_per_minute=300)
     emulator.set_latency(time_to_first_token=0.05)
-    client = bedrock_cris.Client(
-        REGION,
-        endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        max_in_flight="adaptive",
-    )
+    client = native(emulator, max_in_flight="adaptive")
     texts = [f"text {i}" for i in range(900)]
     vectors = client.embed(texts, model=EMBED, dimensions=256, max_concurrency=32)
     assert len(vectors) == len(texts)
