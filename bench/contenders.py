@@ -65,13 +65,14 @@ def contender(name: str, cold_start: str | None = None):
     return register
 
 
-def _embed_body(texts: list[str]) -> str:
+def embed_body(texts: list[str], dimensions: int = EMBED_DIMENSIONS) -> str:
+    """A Cohere Embed v4 request body, as boto3 users write it."""
     return json.dumps(
         {
             "texts": texts,
             "input_type": "search_document",
             "embedding_types": ["float"],
-            "output_dimension": EMBED_DIMENSIONS,
+            "output_dimension": dimensions,
         }
     )
 
@@ -83,7 +84,7 @@ def _invoke_model_embed(client: Any) -> Callable[[list[str]], list[list[float]]]
         rows: list[list[float]] = []
         for start in range(0, len(texts), EMBED_BATCH):
             response = client.invoke_model(
-                modelId=EMBED_MODEL, body=_embed_body(texts[start : start + EMBED_BATCH])
+                modelId=EMBED_MODEL, body=embed_body(texts[start : start + EMBED_BATCH])
             )
             rows.extend(json.loads(response["body"].read())["embeddings"]["float"])
         return rows
@@ -125,22 +126,31 @@ def boto3_calls(endpoint: str, pool: int) -> Calls:
 
 
 @contender("aioboto3")
-def aioboto3_calls(endpoint: str, pool: int) -> Calls:
+def aioboto3_calls(
+    endpoint: str,
+    pool: int,
+    *,
+    region: str = REGION,
+    messages: list[dict[str, Any]] = MESSAGES,
+    retries: dict[str, Any] | None = None,
+) -> Calls:
+    """aioboto3 (its own botocore, so only in bench/.venv); ``region``, ``messages`` and
+    botocore's ``retries`` for scenarios that need others (bench/quota.py)."""
     import aioboto3
     from botocore.config import Config
 
     @contextlib.asynccontextmanager
     async def async_converse() -> AsyncIterator[AsyncConverse]:
-        config = Config(max_pool_connections=max(pool, 10))
+        config = Config(max_pool_connections=max(pool, 10), retries=retries)
         session = aioboto3.Session()
         async with session.client(
             "bedrock-runtime",
-            region_name=REGION,
+            region_name=region,
             endpoint_url=endpoint,
             config=config,
             **CREDENTIALS,
         ) as client:
-            yield lambda: client.converse(modelId=MODEL, messages=MESSAGES)
+            yield lambda: client.converse(modelId=MODEL, messages=messages)
 
     return Calls(async_converse=async_converse)
 

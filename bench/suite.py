@@ -156,10 +156,11 @@ def payloads_section(python: str, smoke: bool) -> list[str]:
 
 
 def quota_section(python: str, smoke: bool) -> list[str]:
-    """bench/quota.py's table: 256 Converse callers under a time-scaled token quota (its own
-    emulator in this process's venv; smoke mode: 16 callers for half a second each)."""
+    """bench/quota.py's tables: 256 Converse callers and an embed job of 100,000 texts under
+    time-scaled token quotas (its own emulator in this process's venv; smoke mode: 16
+    callers for half a second each, 2,000 texts)."""
     command = [python, str(BENCH / "quota.py")]
-    command += ["--seconds", "0.5", "--callers", "16"] if smoke else []
+    command += ["--seconds", "0.5", "--callers", "16", "--texts", "2000"] if smoke else []
     done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=600)
     if done.returncode != 0:
         title = ["## 10. Throughput under quota (bench/quota.py)", ""]

@@ -5,11 +5,13 @@
 //!
 //! `"adaptive"` finds the bound itself, as TCP finds a path's window: it starts at
 //! [`ADAPTIVE_START`] and grows by half per window of successes until the first throttle
-//! (slow start), then grows by one per window of successes and shrinks by [`DECREASE`] on a
+//! (slow start; a lane throttled before it served a window's worth of calls halves and stays
+//! in slow start), then grows by one per window of successes and shrinks by [`DECREASE`] on a
 //! throttle (at most once per window: only a call that started after the last decrease can
 //! halve it again; each further throttle of the same window takes half a place off, down to
-//! half what the decrease left, so an overshoot comes down by what was refused). It grows
-//! only while callers fill it. Below one request in flight it paces instead: a place is held
+//! half what the decrease left, so an overshoot comes down by what was refused, and climbs
+//! back to what the decrease left at the slow-start rate). It grows only while callers fill
+//! it. Below one request in flight it paces instead: a place is held
 //! on after its call for as long as the calls take, so one call per `1/window` call times
 //! starts. Many threads or tasks hammering one client thus settle at the quota instead of
 //! storming it.
@@ -67,8 +69,12 @@ struct Window {
     places: usize,
     /// Places to take back from the semaphore as they come free.
     owed: usize,
-    /// Until the first throttle, the window doubles per window of successes.
+    /// Until the first throttle after a window's worth of successes, the window grows by
+    /// half per window of successes.
     slow_start: bool,
+    /// Calls that ended unthrottled since the lane began (up to its window: enough to tell
+    /// a young lane from one that has run).
+    served: usize,
     last_decrease: Instant,
     /// What the last decrease left: further throttles of its window take the window no
     /// lower than [`DECREASE`] times this.
@@ -105,6 +111,7 @@ impl Limiter {
                 places,
                 owed: 0,
                 slow_start: true,
+                served: 0,
                 last_decrease: Instant::now(),
                 decreased_to: places as f64,
                 filled: false,
@@ -219,7 +226,10 @@ impl Slot {
         }
         w.size = (w.size * DECREASE).max(MIN_WINDOW);
         w.decreased_to = w.size;
-        w.slow_start = false;
+        // A lane throttled before it served a window's worth of calls found a bucket that
+        // others (or a burst) had drained, which says nothing of how fast it refills: it
+        // halves but stays in slow start, instead of climbing from there one place a window.
+        w.slow_start &= (w.served as f64) < w.size / DECREASE;
         w.last_decrease = Instant::now();
         self.lane.resize(&mut w, max);
     }
@@ -239,6 +249,7 @@ impl Slot {
         } else {
             (w.call_time * 7 + took) / 8
         };
+        w.served = (w.served + 1).min(max);
         // A lane its callers refill from elsewhere (a route's second target, which callers
         // reach only as their calls end) is seldom full at the moment a call ends, though
         // it is used to the full: having been full since the last growth counts too.
@@ -248,9 +259,13 @@ impl Slot {
         }
         // Slow start: +1/2 per success (x1.5 per window: a quota bucket that starts full lets
         // it run past the quota until the bucket is empty, so it climbs gently); then +1 per
-        // window; while pacing (below one place), +10% per success.
+        // window; while pacing (below one place), +10% per success. Below what the last
+        // decrease left (the further throttles of an overshoot took it lower), it recovers
+        // at the slow-start rate: that window was served a moment ago.
         let step = if w.slow_start {
             SLOW_START_STEP
+        } else if w.size >= 1.0 && w.size < w.decreased_to {
+            SLOW_START_STEP.min(w.decreased_to - w.size)
         } else if w.size >= 1.0 {
             1.0 / w.size
         } else {
@@ -387,31 +402,41 @@ mod tests {
             slot.done();
         }
         assert_eq!(limiter.window("r", "m"), 12.0); // slow start: +1/2 per success
-        let (mut a, mut b) = (full.pop().unwrap(), full.pop().unwrap());
-        a.attempt_started();
-        b.attempt_started();
-        a.throttled();
-        a.throttled(); // one call decreases once
-        assert_eq!(limiter.window("r", "m"), 6.0);
-        b.throttled(); // started before the decrease: half a place off, not a halving
-        assert_eq!(limiter.window("r", "m"), 5.5);
-        drop((a, b, full));
+        drop(full);
         let mut full: Vec<Slot> = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..12 {
             full.push(limiter.enter("r", "m").await);
         }
         for slot in &mut full {
             slot.done();
         }
-        let grown = limiter.window("r", "m"); // then about +1 per window
-        assert!((6.2..=6.4).contains(&grown), "{grown}");
+        assert_eq!(limiter.window("r", "m"), 18.0); // 21 calls served: no longer young
+        let (mut a, mut b) = (full.pop().unwrap(), full.pop().unwrap());
+        a.attempt_started();
+        b.attempt_started();
+        a.throttled();
+        a.throttled(); // one call decreases once
+        assert_eq!(limiter.window("r", "m"), 9.0);
+        b.throttled(); // started before the decrease: half a place off, not a halving
+        assert_eq!(limiter.window("r", "m"), 8.5);
+        drop((a, b, full));
+        let mut full: Vec<Slot> = Vec::new();
+        for _ in 0..8 {
+            full.push(limiter.enter("r", "m").await);
+        }
+        for slot in &mut full {
+            slot.done();
+        }
+        // Back to what the decrease left at once (+1/2), then about +1 per window.
+        let grown = limiter.window("r", "m");
+        assert!((9.7..=9.8).contains(&grown), "{grown}");
         drop(full);
         for _ in 0..20 {
             let mut slot = limiter.enter("r", "m").await;
             slot.throttled();
         }
         assert_eq!(limiter.window("r", "m"), MIN_WINDOW);
-        // Only as many places as the window is wide: 8 were owed back and taken.
+        // Only as many places as the window is wide: the others were owed back and taken.
         let slot = limiter.enter("r", "m").await;
         assert!(limiter
             .lane("r", "m")
@@ -420,5 +445,24 @@ mod tests {
             .try_acquire_owned()
             .is_err());
         drop(slot);
+    }
+
+    #[tokio::test]
+    async fn a_young_lane_throttled_stays_in_slow_start() {
+        let limiter = Limiter::new(Mode::Adaptive { max: 64 });
+        let mut full: Vec<Slot> = Vec::new();
+        for _ in 0..8 {
+            full.push(limiter.enter("r", "m").await);
+        }
+        let mut first = full.pop().unwrap();
+        first.attempt_started();
+        first.throttled(); // before any call was served: a drained bucket
+        assert_eq!(limiter.window("r", "m"), 4.0);
+        drop(first);
+        for slot in &mut full {
+            slot.done();
+        }
+        // Still slow start: +1/2 per success, not about +1 per window.
+        assert_eq!(limiter.window("r", "m"), 7.5);
     }
 }

@@ -12,9 +12,11 @@ and a test that reads its output without a timeout hangs. So:
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -118,3 +120,20 @@ class Child:
         self._thread.join(timeout=READ_TIMEOUT)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def interrupt_when_waiting(script: str) -> tuple[float, list[str]]:
+    """Runs ``script`` (:data:`SIGINT_READY` put first) in a child Python, sends SIGINT half
+    a second after it printed "waiting", and returns how long the KeyboardInterrupt took to
+    reach the child's "interrupted at <time.monotonic()>" line, and the lines it printed
+    after that one. The child must then exit with status 0."""
+    with Child([sys.executable, "-c", sigint_script(script)], env=dict(os.environ)) as child:
+        assert child.readline().strip() == "waiting"
+        time.sleep(0.5)  # let it block
+        sent = time.monotonic()
+        child.interrupt()
+        interrupted = child.readline().split()
+        rest = [line.strip() for line in child.rest()]
+        assert child.wait() == 0
+    assert interrupted[:2] == ["interrupted", "at"], interrupted
+    return float(interrupted[-1]) - sent, rest

@@ -55,5 +55,11 @@ def test_bench_quota_scenario_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text()
     assert "## 10. Throughput under quota" in text
-    for contender in ("boto3, adaptive retries", 'max_in_flight="adaptive"', "a second Region"):
+    for contender in (
+        "boto3, adaptive retries",
+        'max_in_flight="adaptive"',
+        "a second Region",
+        "bedrock_cris embed(), defaults",
+        "threads of invoke_model",
+    ):
         assert contender in text

@@ -14,7 +14,8 @@ from typing import Any
 import bedrock_cris
 import pytest
 from bedrock_cris.config import Config
-from conftest import client_kwargs
+from childproc import interrupt_when_waiting
+from conftest import ACCESS_KEY, SECRET_KEY, client_kwargs
 
 MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 OTHER = "us.amazon.nova-lite-v1:0"
@@ -27,6 +28,16 @@ REGION = "ap-south-1"  # conftest's clients sign for it
 def facade(emulator: Any, **config: Any) -> Any:
     return bedrock_cris.client(
         "bedrock-runtime", **client_kwargs(emulator.endpoint_url, config=Config(**config))
+    )
+
+
+def native(emulator: Any, **options: Any) -> bedrock_cris.Client:
+    return bedrock_cris.Client(
+        REGION,
+        endpoint_url=emulator.endpoint_url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        **options,
     )
 
 
@@ -147,6 +158,70 @@ def test_cancelling_a_task_that_waits_for_a_place(emulator: Any) -> None:
     assert emulator.usage()[REGION][MODEL]["requests"] == 2
 
 
+def test_cancelling_an_embed_job_whose_requests_wait_for_places(emulator: Any) -> None:
+    emulator.set_latency(time_to_first_token=1.0)
+    client = native(emulator, max_in_flight=1)
+    texts = [f"text {i}" for i in range(16)]
+    arrived = emulator.request_count
+
+    async def main() -> float:
+        # Eight requests at once, one place: one is sent, seven wait for the limiter.
+        job = asyncio.ensure_future(
+            client.aembed(texts, model=EMBED, dimensions=256, max_concurrency=8)
+        )
+        await asyncio.sleep(0.2)
+        cancelled = time.monotonic()
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        took = time.monotonic() - cancelled
+        # The place of the request in flight was given back: the lane serves at once.
+        emulator.set_latency()
+        again = await asyncio.wait_for(client.aembed(["one"], model=EMBED, dimensions=256), 5)
+        assert len(again) == 1
+        return took
+
+    took = asyncio.run(main())
+    assert took < 0.5, took  # not after the request in flight (a second)
+    # Only the request holding the place was ever sent, then the one after the job.
+    assert emulator.request_count - arrived == 2
+    time.sleep(0.2)
+    assert emulator.request_count - arrived == 2  # nothing left running
+
+
+def test_ctrl_c_interrupts_a_blocking_call_waiting_for_a_place(emulator: Any) -> None:
+    emulator.set_latency(time_to_first_token=1.5)
+    arrived = emulator.request_count
+    script = f"""
+        import sys, threading, time
+        import bedrock_cris
+        from bedrock_cris.config import Config
+        client = bedrock_cris.client("bedrock-runtime", region_name="{REGION}",
+            endpoint_url="{emulator.endpoint_url}", aws_access_key_id="a",
+            aws_secret_access_key="b", config=Config(max_in_flight=1))
+
+        def call():
+            return client.converse(modelId="{MODEL}", messages={MESSAGES!r})
+
+        holder = threading.Thread(target=call)  # takes the one place for 1.5 s
+        holder.start()
+        time.sleep(0.2)
+        print("waiting", flush=True)
+        try:
+            call()
+            print("not interrupted", flush=True)
+        except KeyboardInterrupt:
+            print("interrupted at", time.monotonic(), flush=True)
+        holder.join()
+        print("usable", call()["stopReason"], flush=True)
+        """
+    latency, rest = interrupt_when_waiting(script)
+    assert latency < 0.3, f"took {latency:.3f}s"
+    assert rest == ["usable end_turn"]
+    # The interrupted call never got a place, so it was never sent.
+    assert emulator.request_count - arrived == 2
+
+
 def test_adaptive_asyncio_tasks(emulator: Any) -> None:
     quota_scenario(emulator)
 
@@ -181,13 +256,7 @@ def test_embed_jobs_use_the_limiter(emulator: Any) -> None:
     emulator.set_time_scale(60)
     emulator.set_quota(EMBED, requests_per_minute=300)
     emulator.set_latency(time_to_first_token=0.05)
-    client = bedrock_cris.Client(
-        REGION,
-        endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=client_kwargs("")["aws_access_key_id"],
-        aws_secret_access_key=client_kwargs("")["aws_secret_access_key"],
-        max_in_flight="adaptive",
-    )
+    client = native(emulator, max_in_flight="adaptive")
     texts = [f"text {i}" for i in range(900)]
     vectors = client.embed(texts, model=EMBED, dimensions=256, max_concurrency=32)
     assert len(vectors) == len(texts)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 import socket
 import sys
 import time
@@ -22,7 +21,7 @@ import botocore.retries.standard
 import pytest
 from bedrock_cris import exceptions
 from bedrock_cris.config import Config
-from childproc import Child, sigint_script
+from childproc import interrupt_when_waiting
 from conftest import REGION, client_kwargs
 
 CLAUDE = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -191,23 +190,6 @@ def test_async_stream_idle_timeout_on_time(emulator: Any) -> None:
 # -- Ctrl-C in asyncio ------------------------------------------------------------------------
 
 
-def interrupt(script: str) -> tuple[float, list[str]]:
-    """Runs `script` in a child, sends SIGINT once it printed "waiting", and
-    returns how long the KeyboardInterrupt took and the lines printed after it.
-    The child must then exit cleanly, through interpreter shutdown. It sees SIGINT
-    however this test run was started (SIGINT_READY), and every read has a timeout."""
-    with Child([sys.executable, "-c", sigint_script(script)], env=dict(os.environ)) as child:
-        assert child.readline().strip() == "waiting"
-        time.sleep(0.5)  # let it block
-        sent = time.monotonic()
-        child.interrupt()
-        interrupted = child.readline().split()
-        rest = [line.strip() for line in child.rest()]
-        assert child.wait() == 0
-    assert interrupted[:2] == ["interrupted", "at"], interrupted
-    return float(interrupted[-1]) - sent, rest
-
-
 PRELUDE = f"""
 import asyncio, sys, time
 import bedrock_cris
@@ -244,7 +226,7 @@ except KeyboardInterrupt:
 asyncio.run(usable("{emulator.endpoint_url}"))
 """
         )
-        latency, rest = interrupt(script)
+        latency, rest = interrupt_when_waiting(script)
     finally:
         silent.close()
     assert latency < 0.5, f"took {latency:.3f}s"
@@ -270,6 +252,6 @@ except KeyboardInterrupt:
 asyncio.run(usable("{emulator.endpoint_url}"))
 """
     )
-    latency, rest = interrupt(script)
+    latency, rest = interrupt_when_waiting(script)
     assert latency < 0.5, f"took {latency:.3f}s"
     assert rest == ["usable end_turn"]
