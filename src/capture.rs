@@ -37,6 +37,9 @@ pub enum Keep {
 pub struct CallRecord {
     /// Attempts made so far (1 for a call that was not retried).
     pub attempts: u32,
+    /// When the last target of a routed call refused its stream with the first event: the
+    /// earlier targets' errors, chained (`__cause__`) to that refusal when iterating raises it.
+    pub refused_after: Option<pyo3::PyErr>,
     /// URL of the last attempt's request.
     pub url: String,
     /// Status of the last response, 0 when none arrived.

@@ -42,9 +42,6 @@ def regions_asked(emulator: Any) -> list[str]:
 #: Known bug: a stream refused by every target raises the last refusal without the earlier
 #: targets' errors chained (routed::finish drops them for an Ok, refused, stream, and the
 #: stream, src/stream.rs, has no way to carry them yet).
-UNCHAINED_REFUSALS = pytest.mark.xfail(strict=True, reason="refusals not chained yet")
-
-
 def aio_facade(emulator: Any, routes: Any = ROUTES, **config: Any) -> Any:
     config.setdefault("retries", {"total_max_attempts": 1})
     return bedrock_cris.aio.client(
@@ -348,7 +345,6 @@ def test_an_exhausted_route_list_chains_every_error_for_a_refused_stream(emulato
     assert regions_asked(emulator) == [HOME, HOME, AWAY]
 
 
-@UNCHAINED_REFUSALS
 def test_an_exhausted_route_list_chains_every_error_for_streams_refused_by_their_first_event(
     emulator: Any,
 ) -> None:
@@ -369,7 +365,6 @@ def test_an_exhausted_route_list_chains_every_error_for_streams_refused_by_their
     assert regions_asked(emulator) == [HOME, HOME, AWAY]
 
 
-@UNCHAINED_REFUSALS
 def test_an_asyncio_stream_exhausting_its_routes_chains_every_error(emulator: Any) -> None:
     emulator.fail_stream("*", 0, code="ThrottlingException")
 

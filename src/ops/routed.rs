@@ -465,7 +465,11 @@ pub fn finish<'py, Op: Operation>(
         cause = Some(error);
     }
     match finished.result {
-        Ok(output) => Op::finish(py, output, &mut record, context),
+        Ok(output) => {
+            // A stream refused by its first event raises that refusal while iterating.
+            record.refused_after = cause;
+            Op::finish(py, output, &mut record, context)
+        }
         Err(error) => {
             let error = errors::from_sdk::<Op, _>(py, error, &record, context);
             if cause.is_some() {

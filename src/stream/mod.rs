@@ -14,7 +14,7 @@ mod failure;
 mod source;
 mod wire;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_bedrockruntime::types::{
@@ -43,6 +43,8 @@ pub struct EventStream {
     operation: &'static str,
     endpoint_url: String,
     input_failure: Option<InputFailure>,
+    /// Earlier targets' errors, the cause of the refusal this stream opened with (if any).
+    refused_after: Mutex<Option<PyErr>>,
 }
 
 impl EventStream {
@@ -69,6 +71,7 @@ impl EventStream {
             operation,
             endpoint_url,
             input_failure: None,
+            refused_after: Mutex::new(record.refused_after.take()),
         }
     }
 
@@ -126,7 +129,11 @@ impl EventStream {
     }
 
     fn raise(&self, py: Python<'_>, failure: Failure) -> PyErr {
-        failure_error(self.operation, &self.endpoint_url, failure).into_pyerr(py)
+        let error = failure_error(self.operation, &self.endpoint_url, failure).into_pyerr(py);
+        if let Some(cause) = self.refused_after.lock_unpoisoned().take() {
+            error.set_cause(py, Some(cause));
+        }
+        error
     }
 }
 
