@@ -35,7 +35,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any, Callable
 
-from emulator_process import start_emulator
+from emulator_process import ENV, start_emulator
 from probes import own_cpu, process_cpu, status_kib
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -52,14 +52,6 @@ SCENARIOS = {
     "deltas": "ConverseStream, 20,000 deltas",
 }
 CONTENDERS = ("boto3", "bedrock_cris")
-ENV = {
-    **os.environ,
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
 
 
 # -- the child: one contender, one scenario ---------------------------------------------------

@@ -23,8 +23,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from emulator_process import start_emulator  # noqa: E402 - after the path setup
-from suite import ENV  # noqa: E402
+from emulator_process import ENV, start_emulator  # noqa: E402 - after the path setup
 
 MODEL = "cohere.embed-v4:0"
 

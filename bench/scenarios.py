@@ -28,14 +28,6 @@ LABELS = {
 OURS = ("bedrock_cris", "native")
 FLOORS = ("floor-multi", "floor-current")
 LOAD_AT_START = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-ENV = {
-    **os.environ,
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
 
 
 @dataclass

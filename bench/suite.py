@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from contenders import CONTENDERS, STREAM_MODEL
-from emulator_process import start_emulator
+from emulator_process import ENV, start_emulator
 from report import report
-from scenarios import BENCH, ENV, FLOORS, SCENARIOS, WORKER, Measured, Scenario, Settings
+from scenarios import BENCH, FLOORS, SCENARIOS, WORKER, Measured, Scenario, Settings
 
 # -- running things ---------------------------------------------------------------------------
 
