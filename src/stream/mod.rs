@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockDeltaEvent, ConverseStreamOutput,
 };
-use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
+use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tokio::sync::mpsc;
@@ -190,27 +190,26 @@ impl EventStream {
                 return aio::ready(py, event);
             }
         }
+        // Wait (on the runtime) for the next batch, and take the event only in the step that
+        // completes the awaitable on the loop's thread: that step is skipped when the
+        // awaitable was cancelled meanwhile (`asyncio.wait_for` timing out), so the event stays
+        // buffered for the next `__anext__` instead of being lost.
+        let state = slf.get().state.clone();
         let this = slf.unbind();
-        runtime::future_into_py(py, async move {
-            loop {
-                let state = Python::attach(|py| {
-                    let stream = this.get();
-                    if stream.state.is_closed() {
-                        return Err(PyStopAsyncIteration::new_err(()));
-                    }
-                    match stream.state.pop() {
-                        Some(item) => Ok(Err(stream.deliver(py, item).map(Bound::unbind))),
-                        None => Ok::<_, PyErr>(Ok(stream.state.clone())),
-                    }
-                })?;
-                match state {
-                    Err(delivered) => return delivered,
-                    Ok(state) => {
-                        if !state.fill(Duration::ZERO).await {
-                            let stop = PyStopAsyncIteration::new_err(());
-                            return Err(Python::attach(|_| this.get().end(stop)));
-                        }
-                    }
+        aio::complete_on_loop(py, async move {
+            let more = state.fill(Duration::ZERO).await;
+            move |py: Python<'_>| -> PyResult<Py<PyAny>> {
+                let stream = this.get();
+                if stream.state.is_closed() {
+                    return Err(PyStopAsyncIteration::new_err(()));
+                }
+                match stream.state.pop() {
+                    Some(item) => stream.deliver(py, item).map(|e| e.into_any().unbind()),
+                    None if !more => Err(stream.end(PyStopAsyncIteration::new_err(()))),
+                    // Only another consumer can have taken the batch this one waited for.
+                    None => Err(PyRuntimeError::new_err(
+                        "anext(): another __anext__ of this stream took its event",
+                    )),
                 }
             }
         })
