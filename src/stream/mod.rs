@@ -11,6 +11,7 @@
 
 mod channel;
 mod failure;
+mod next_event;
 mod source;
 mod wire;
 
@@ -20,9 +21,10 @@ use std::time::Duration;
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockDeltaEvent, ConverseStreamOutput,
 };
-use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
 use tokio::sync::mpsc;
 
 use crate::capture::CallRecord;
@@ -31,6 +33,7 @@ use crate::{aio, convert, runtime};
 use channel::{pump, State, CHANNEL_CAPACITY, SPIN_BEFORE_SLEEP};
 use failure::{failure_error, Failure};
 pub use failure::{refusal_error, Refusal};
+use next_event::NextEvent;
 use source::Event;
 use source::Item;
 pub use source::{read_ahead, Ahead, InputFailure, Source};
@@ -190,29 +193,14 @@ impl EventStream {
                 return aio::ready(py, event);
             }
         }
-        // Wait (on the runtime) for the next batch, and take the event only in the step that
-        // completes the awaitable on the loop's thread: that step is skipped when the
-        // awaitable was cancelled meanwhile (`asyncio.wait_for` timing out), so the event stays
-        // buffered for the next `__anext__` instead of being lost.
+        // Wait (on the runtime) for the next batch; the event is taken when the awaiting task
+        // resumes (`NextEvent`), so a cancelled task leaves it buffered.
         let state = slf.get().state.clone();
-        let this = slf.unbind();
-        aio::complete_on_loop(py, async move {
+        let ready = aio::complete_on_loop(py, async move {
             let more = state.fill(Duration::ZERO).await;
-            move |py: Python<'_>| -> PyResult<Py<PyAny>> {
-                let stream = this.get();
-                if stream.state.is_closed() {
-                    return Err(PyStopAsyncIteration::new_err(()));
-                }
-                match stream.state.pop() {
-                    Some(item) => stream.deliver(py, item).map(|e| e.into_any().unbind()),
-                    None if !more => Err(stream.end(PyStopAsyncIteration::new_err(()))),
-                    // Only another consumer can have taken the batch this one waited for.
-                    None => Err(PyRuntimeError::new_err(
-                        "anext(): another __anext__ of this stream took its event",
-                    )),
-                }
-            }
-        })
+            move |py: Python<'_>| -> PyResult<Py<PyAny>> { more.into_py_any(py) }
+        })?;
+        Ok(Bound::new(py, NextEvent::new(py, slf.unbind(), &ready)?)?.into_any())
     }
 
     /// Stops reading and releases the connection; iteration then ends.
