@@ -95,6 +95,94 @@ impl Ready {
     }
 }
 
+/// The way into one event loop from any thread: its completion queue where it watches a
+/// socket, else `call_soon_threadsafe` (which takes the GIL).
+#[derive(Clone)]
+enum LoopWake {
+    Queue(Arc<Queue>),
+    Threadsafe(Arc<Py<PyAny>>),
+}
+
+/// An asyncio future of a running loop that another thread completes (with `None`): the
+/// awaitable an `EventStream` hands to a task waiting for its next event. Unlike
+/// [`complete_on_loop`], no task runs per future: whoever has news calls [`complete`].
+///
+/// [`complete`]: LoopFuture::complete
+pub struct LoopFuture {
+    future: Py<PyAny>,
+    wake: LoopWake,
+}
+
+impl LoopFuture {
+    /// Sets the future's result soon, on its loop's thread; nothing if it is done by then
+    /// (cancelled). Needs no GIL where the loop watches a socket.
+    pub fn complete(self) {
+        match self.wake {
+            LoopWake::Queue(queue) => queue.push(self.future, Box::new(|py| Ok(py.None()))),
+            LoopWake::Threadsafe(event_loop) => Python::attach(|py| {
+                let resolve = Resolve(self.future);
+                // A closed loop has nobody left to wake.
+                let _ = event_loop
+                    .bind(py)
+                    .call_method1(pyo3::intern!(py, "call_soon_threadsafe"), (resolve,));
+            }),
+        }
+    }
+}
+
+/// Remembers how to reach the loop last seen, so a stream's every wait does not look it up.
+#[derive(Default)]
+pub struct LoopFutures(Mutex<Option<(Py<PyAny>, LoopWake)>>);
+
+impl LoopFutures {
+    /// A new future of the running loop, and the handle that completes it.
+    pub fn create<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, LoopFuture)> {
+        let event_loop = running_loop(py)?;
+        let known = {
+            let cached = self.0.lock_unpoisoned();
+            cached
+                .as_ref()
+                .filter(|(seen, _)| seen.is(&event_loop))
+                .map(|(_, wake)| wake.clone())
+        };
+        let wake = match known {
+            Some(wake) => wake,
+            None => {
+                let wake = match queue_for(&event_loop)? {
+                    Some(queue) => LoopWake::Queue(queue),
+                    None => LoopWake::Threadsafe(Arc::new(event_loop.clone().unbind())),
+                };
+                *self.0.lock_unpoisoned() = Some((event_loop.clone().unbind(), wake.clone()));
+                wake
+            }
+        };
+        let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+        let handle = LoopFuture {
+            future: future.clone().unbind(),
+            wake,
+        };
+        Ok((future, handle))
+    }
+}
+
+/// `call_soon_threadsafe`'s callback: sets the future's result unless it is done.
+#[pyclass(frozen, module = "bedrock_cris._native")]
+struct Resolve(Py<PyAny>);
+
+#[pymethods]
+impl Resolve {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let future = self.0.bind(py);
+        if !future
+            .call_method0(pyo3::intern!(py, "done"))?
+            .is_truthy()?
+        {
+            future.call_method1(pyo3::intern!(py, "set_result"), (py.None(),))?;
+        }
+        Ok(())
+    }
+}
+
 fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     GET_RUNNING_LOOP

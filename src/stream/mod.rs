@@ -24,13 +24,11 @@ use aws_sdk_bedrockruntime::types::{
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pyo3::IntoPyObjectExt;
-use tokio::sync::mpsc;
 
 use crate::capture::CallRecord;
 use crate::sync::LockUnpoisoned;
 use crate::{aio, convert, runtime};
-use channel::{pump, State, CHANNEL_CAPACITY, SPIN_BEFORE_SLEEP};
+use channel::{pump, Sender, State, SPIN_BEFORE_SLEEP};
 use failure::{failure_error, Failure};
 pub use failure::{refusal_error, Refusal};
 use next_event::NextEvent;
@@ -43,6 +41,8 @@ use wire::{converse_needs_wire, response_needs_wire, wire};
 #[pyclass(frozen, module = "bedrock_cris._native")]
 pub struct EventStream {
     state: Arc<State>,
+    /// Where an asyncio reader's futures come from.
+    loop_futures: aio::LoopFutures,
     operation: &'static str,
     endpoint_url: String,
     input_failure: Option<InputFailure>,
@@ -61,7 +61,7 @@ impl EventStream {
         idle: Duration,
         operation: &'static str,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let (tx, rx, waiting) = Sender::channel();
         let (frames, ahead) = (record.frames.take(), record.ahead.take());
         let (place, lane) = (record.place.take(), record.lane.take());
         let handle = runtime::get().spawn(async move {
@@ -70,7 +70,8 @@ impl EventStream {
         });
         let endpoint_url = record.url.clone();
         EventStream {
-            state: Arc::new(State::new(rx, handle)),
+            state: Arc::new(State::new(rx, waiting, handle)),
+            loop_futures: aio::LoopFutures::default(),
             operation,
             endpoint_url,
             input_failure: None,
@@ -182,25 +183,18 @@ impl EventStream {
 
     fn __anext__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        // Events arrive in bursts: a buffered one needs no trip through the loop.
-        {
-            let stream = slf.get();
-            if stream.state.is_closed() {
-                return aio::ready(py, Err(PyStopAsyncIteration::new_err(())));
-            }
-            if let Some(item) = stream.state.pop() {
-                let event = stream.deliver(py, item).map(|e| e.into_any().unbind());
-                return aio::ready(py, event);
-            }
+        let stream = slf.get();
+        if stream.state.is_closed() {
+            return aio::ready(py, Err(PyStopAsyncIteration::new_err(())));
         }
-        // Wait (on the runtime) for the next batch; the event is taken when the awaiting task
-        // resumes (`NextEvent`), so a cancelled task leaves it buffered.
-        let state = slf.get().state.clone();
-        let ready = aio::complete_on_loop(py, async move {
-            let more = state.fill(Duration::ZERO).await;
-            move |py: Python<'_>| -> PyResult<Py<PyAny>> { more.into_py_any(py) }
-        })?;
-        Ok(Bound::new(py, NextEvent::new(py, slf.unbind(), &ready)?)?.into_any())
+        // Events arrive in bursts: a buffered one needs no trip through the loop.
+        if let Some(item) = stream.state.take_now() {
+            let event = stream.deliver(py, item).map(|e| e.into_any().unbind());
+            return aio::ready(py, event);
+        }
+        // Otherwise the awaiting task waits on a future the pump completes; the event is
+        // taken when the task resumes (`NextEvent`), so a cancelled task leaves it buffered.
+        Ok(Bound::new(py, NextEvent::new(slf.unbind()))?.into_any())
     }
 
     /// Stops reading and releases the connection; iteration then ends.
