@@ -160,11 +160,27 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// How many connections may wait to be accepted. std's 128 is too few for a burst of
+/// thousands of calls: the kernel drops the extra SYNs and the client retries each after a
+/// second, which a benchmark would count as the client's time to first token. The kernel caps
+/// it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: i32 = 4096;
+
+fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
 /// Binds `config.addr` and serves on a dedicated thread with its own tokio runtime.
 /// Binding errors are returned here; the server is ready when this returns.
 pub fn start(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
-    let listener = TcpListener::bind(config.addr)?;
-    listener.set_nonblocking(true)?;
+    let listener = bind(config.addr)?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(server::Shared::new(
         config.record_limit,
